@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Launcher for the `netwatch` CLI.
+// Lambda runs nodejs22.x; local runs must use the same major. The project pins Node 22 as the `node`
+// devDependency (npm package node@22), which npm scripts put first on PATH. When the CLI is started
+// by an older system node (npx on a Node 20 machine), re-exec it with the project's Node 22 so that
+// local runs and Lambda behave the same. The CLI sources are TypeScript run by Node's type stripping.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [major, minor] = process.versions.node.split('.').map(Number);
+const supported = major > 22 || (major === 22 && minor >= 18);
+
+if (!supported) {
+  const candidates = [join(here, '..', 'node_modules', 'node', 'bin', 'node'), join(here, '..', 'node_modules', '.bin', 'node')];
+  const node22 = candidates.find((p) => existsSync(p));
+  if (!node22) {
+    process.stderr.write(`netwatch: needs Node >= 22.18 (found ${process.versions.node}); run npm ci to install the pinned node@22\n`);
+    process.exit(1);
+  }
+  const r = spawnSync(node22, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv);

@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import { registerFlowlogs } from './flowlogs.ts';
+
+/** One line per command group; each module owns its sub-commands and their --help. */
+export function registerCommands(program: Command): void {
+  registerFlowlogs(program);
+}

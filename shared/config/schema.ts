@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * netwatch.config.yml, validated at the boundary (ARCHITECTURE.md "Config"). Each section has defaults so an
+ * empty file is a valid config; a bad key or value is a ConfigError naming the key path (see load.ts).
+ */
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** Webhook URLs must be https, except loopback addresses (local use). */
+export function isAllowedWebhookUrl(raw: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'https:') return true;
+  return u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname);
+}
+
+/** A secret given by reference in AWS ({ssm: name} / {secret: arn}); literals are allowed for local runs. */
+export const SecretRef = z.union([
+  z.string().min(1),
+  z.object({ ssm: z.string().min(1) }).strict(),
+  z.object({ secret: z.string().min(1) }).strict(),
+]);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+const WebhookUrl = z.union([
+  z.string().refine(isAllowedWebhookUrl, { message: 'webhook URL must be https (or http on a loopback address)' }),
+  z.object({ ssm: z.string().min(1) }).strict(),
+  z.object({ secret: z.string().min(1) }).strict(),
+]);
+
+export const Severity = z.enum(['low', 'medium', 'high', 'critical']);
+export type Severity = z.infer<typeof Severity>;
+
+export const Channel = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('slack'), webhookUrl: WebhookUrl.optional(), token: SecretRef.optional(), channel: z.string().optional() }).strict(),
+  z.object({ type: z.literal('dingtalk'), webhookUrl: WebhookUrl, secret: SecretRef.optional(), atMobiles: z.array(z.string()).optional() }).strict(),
+  z.object({ type: z.literal('feishu'), webhookUrl: WebhookUrl, secret: SecretRef.optional() }).strict(),
+  z.object({ type: z.literal('wecom'), webhookUrl: WebhookUrl, mentionedList: z.array(z.string()).optional() }).strict(),
+  z.object({ type: z.literal('sns'), topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN') }).strict(),
+]);
+export type Channel = z.infer<typeof Channel>;
+
+const OneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t)]);
+
+export const Route = z
+  .object({
+    match: z
+      .object({
+        severity: OneOrMany(Severity).optional(),
+        source: OneOrMany(z.string()).optional(),
+        account: OneOrMany(z.string()).optional(),
+        region: OneOrMany(z.string()).optional(),
+        alarmName: OneOrMany(z.string()).optional(),
+      })
+      .strict()
+      .default({}),
+    channels: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+
+const Cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.0.0.0/8 or 2001:db8::/32');
+
+export const ResponderConfig = z
+  .object({
+    enabled: z.boolean().default(false),
+    dryRun: z.boolean().default(true),
+    allowlist: z.array(Cidr).default([]),
+    ruleBand: z.tuple([z.number().int().min(1).max(32766), z.number().int().min(1).max(32766)]).default([1, 90]),
+    maxBlocks: z.number().int().positive().default(15),
+    ttlMinutes: z.number().int().positive().default(720),
+  })
+  .passthrough();
+
+export const MirroringConfig = z
+  .object({
+    targetId: z.string().optional(),
+    filterPreset: z.string().default('internet-only'),
+    selectTag: z.string().default('netwatch:mirror'),
+  })
+  .passthrough();
+
+export const LakeConfig = z
+  .object({
+    bucket: z.string().optional(),
+    prefix: z.string().default(''),
+  })
+  .strict();
+
+export const LocalConfig = z
+  .object({
+    networkAcls: z.string().optional(),
+    inventory: z.string().optional(),
+    vpcs: z.string().optional(),
+    stateDir: z.string().default('.netwatch/state'),
+  })
+  .passthrough();
+
+export const NetwatchConfig = z
+  .object({
+    channels: z.record(z.string(), Channel).default({}),
+    routes: z.array(Route).default([]),
+    detections: z.record(z.string(), z.unknown()).default({}),
+    responder: ResponderConfig.default(ResponderConfig.parse({})),
+    mirroring: MirroringConfig.default(MirroringConfig.parse({})),
+    lake: LakeConfig.default(LakeConfig.parse({})),
+    local: LocalConfig.default(LocalConfig.parse({})),
+  })
+  .passthrough()
+  .superRefine((cfg, ctx) => {
+    cfg.routes.forEach((r, i) =>
+      r.channels.forEach((name, j) => {
+        if (!(name in cfg.channels)) {
+          ctx.addIssue({ code: 'custom', path: ['routes', i, 'channels', j], message: `unknown channel "${name}"` });
+        }
+      }),
+    );
+  });
+export type NetwatchConfig = z.infer<typeof NetwatchConfig>;
