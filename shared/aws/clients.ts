@@ -1,0 +1,67 @@
+/**
+ * The only place AWS SDK v3 clients are built. Clients are created once per process (module scope, lazily) and
+ * reused across Lambda invocations. Local mode points S3 at a local S3-compatible server with
+ * NETWATCH_S3_ENDPOINT (or the SDK's own AWS_ENDPOINT_URL_S3).
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+
+const cache = new Map<string, unknown>();
+
+function once<T>(key: string, make: () => T): T {
+  let c = cache.get(key) as T | undefined;
+  if (!c) {
+    c = make();
+    cache.set(key, c);
+  }
+  return c;
+}
+
+export interface S3Options {
+  /** e.g. http://127.0.0.1:4569 for s3rver; defaults to NETWATCH_S3_ENDPOINT / AWS_ENDPOINT_URL_S3 */
+  endpoint?: string;
+  region?: string;
+}
+
+export function s3Client(opts: S3Options = {}): S3Client {
+  const endpoint = opts.endpoint ?? process.env.NETWATCH_S3_ENDPOINT ?? process.env.AWS_ENDPOINT_URL_S3;
+  const region = opts.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  return once(`s3:${endpoint ?? ''}:${region}`, () => {
+    const local = endpoint !== undefined;
+    return new S3Client({
+      region,
+      ...(local
+        ? {
+            endpoint,
+            forcePathStyle: true,
+            // local servers (s3rver) do not accept the SDK's default CRC trailers on streamed uploads
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
+            credentials: {
+              accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
+              secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
+            },
+          }
+        : {}),
+    });
+  });
+}
+
+export function ec2Client(region = process.env.AWS_REGION ?? 'us-east-1'): EC2Client {
+  return once(`ec2:${region}`, () => new EC2Client({ region }));
+}
+
+export function eventBridgeClient(region = process.env.AWS_REGION ?? 'us-east-1'): EventBridgeClient {
+  return once(`events:${region}`, () => new EventBridgeClient({ region }));
+}
+
+export function snsClient(region = process.env.AWS_REGION ?? 'us-east-1'): SNSClient {
+  return once(`sns:${region}`, () => new SNSClient({ region }));
+}
+
+/** Tests swap endpoints between servers; this forgets every cached client. */
+export function resetClients(): void {
+  cache.clear();
+}
