@@ -1,0 +1,43 @@
+/**
+ * Application-layer parsers for the sensor (HTTP/1.x, TLS handshake, DNS), pure: no fs/net/AWS, no Buffer.
+ *
+ * How the packet core uses them:
+ * - TCP: one `AppStream` per flow (`new AppStream(sink, { srcPort, dstPort })`), fed the reassembled bytes of each
+ *   direction in order (`feed(dir, buf, off, end)`), told about holes (`gap(dir, len)`), flushed at close (`end()`).
+ *   It detects HTTP / TLS / DNS-over-TCP by content (the port is only a tie-breaker) and reports records and
+ *   anomalies to the sink synchronously.
+ * - UDP: `decodeDns(buf, off, end, onAnomaly)` on a datagram payload returns one EVE DNS v3 object or null
+ *   (`looksLikeDns` is the content probe when the port is not 53/5353).
+ * - Anomaly codes: `APP_ANOMALIES` (array) / `APP_ANOMALY_TABLE` (code → description) for the master table.
+ */
+export { APP_ANOMALIES, APP_ANOMALY_TABLE, isAppAnomalyCode } from './anomalies.ts';
+export type { AppAnomalyCode } from './anomalies.ts';
+export { Dir } from './types.ts';
+export type {
+  AnomalyFn,
+  AppProtocol,
+  AppSink,
+  Direction,
+  EveDns,
+  EveDnsAnswer,
+  EveDnsQuery,
+  EveDnsSoa,
+  EveDnsSrv,
+  EveHttp,
+  EveTls,
+  StreamParser,
+} from './types.ts';
+
+/*
+ * Signatures that land in the next commits (stable from now on):
+ *   decodeDns(buf: Uint8Array, off: number, end: number, onAnomaly?: AnomalyFn): EveDns | null      ./dns.ts
+ *   looksLikeDns(buf: Uint8Array, off: number, end: number): boolean                                  ./dns.ts
+ *   class DnsTcpParser implements StreamParser { constructor(sink: AppSink) }                          ./dns.ts
+ *   class HttpParser implements StreamParser { constructor(sink: AppSink) }                            ./http.ts
+ *   class TlsParser implements StreamParser { constructor(sink: AppSink) }                             ./tls.ts
+ *   detectAppProtocol(buf: Uint8Array, off: number, end: number): AppProtocol | 'need_more'           ./detect.ts
+ *   class AppStream implements StreamParser {
+ *     constructor(sink: AppSink, hint?: { srcPort?: number; dstPort?: number })
+ *     readonly protocol: AppProtocol | null   // null until detected
+ *   }                                                                                                  ./detect.ts
+ */
