@@ -73,6 +73,28 @@ export const ResponderConfig = z
     ruleBand: z.tuple([z.number().int().min(1).max(32766), z.number().int().min(1).max(32766)]).default([1, 90]),
     maxBlocks: z.number().int().positive().default(15),
     ttlMinutes: z.number().int().positive().default(720),
+    // issue 6 (nacl-responder): quotas, guardrails and inputs; see docs/responses.md
+    quotaPerDirection: z.number().int().min(1).max(40).default(20),
+    minPrefixV4: z.number().int().min(0).max(32).default(24),
+    minPrefixV6: z.number().int().min(0).max(128).default(48),
+    allowAwsServices: z.boolean().default(false),
+    awsIpRanges: z.string().min(1).optional(),
+    replaceOldest: z.boolean().default(false),
+    optInTag: z.string().min(1).default('netwatch:responder'),
+    requireOptIn: z.boolean().default(true),
+    minSeverity: Severity.default('high'),
+    guardDutyMinSeverity: z.number().min(0).max(10).default(7),
+    alarmMap: z
+      .array(
+        z
+          .object({
+            alarmName: z.string().min(1),
+            cidrs: z.array(Cidr).min(1),
+            direction: z.enum(['inbound', 'outbound', 'both']).default('both'),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .passthrough();
 
@@ -81,6 +103,13 @@ export const MirroringConfig = z
     targetId: z.string().optional(),
     filterPreset: z.string().default('internet-only'),
     selectTag: z.string().default('netwatch:mirror'),
+    // issue 6 (mirror-manager); see docs/responses.md
+    filterId: z.string().optional(),
+    packetLength: z.number().int().min(1).max(8947).optional(),
+    sessionNumber: z.number().int().min(1).max(32766).default(10),
+    vniBase: z.number().int().min(1).max(16777215).default(1000),
+    excludeTag: z.string().default('netwatch:sensor'),
+    vniMapKey: z.string().default('mirror/vni-map.json'),
   })
   .passthrough();
 
