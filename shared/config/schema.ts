@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlarmsConfig, CloudTrailConfig, NotifySettings } from '../notify/config.ts';
 
 /**
  * netwatch.config.yml, validated at the boundary (ARCHITECTURE.md "Config"). Each section has defaults so an
@@ -37,7 +38,7 @@ export const Severity = z.enum(['low', 'medium', 'high', 'critical']);
 export type Severity = z.infer<typeof Severity>;
 
 export const Channel = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('slack'), webhookUrl: WebhookUrl.optional(), token: SecretRef.optional(), channel: z.string().optional() }).strict(),
+  z.object({ type: z.literal('slack'), webhookUrl: WebhookUrl.optional(), token: SecretRef.optional(), channel: z.string().optional(), apiBaseUrl: z.string().refine(isAllowedWebhookUrl, { message: 'must be https (or http on a loopback address)' }).optional() }).strict(),
   z.object({ type: z.literal('dingtalk'), webhookUrl: WebhookUrl, secret: SecretRef.optional(), atMobiles: z.array(z.string()).optional() }).strict(),
   z.object({ type: z.literal('feishu'), webhookUrl: WebhookUrl, secret: SecretRef.optional() }).strict(),
   z.object({ type: z.literal('wecom'), webhookUrl: WebhookUrl, mentionedList: z.array(z.string()).optional() }).strict(),
@@ -138,6 +139,9 @@ export const NetwatchConfig = z
     mirroring: MirroringConfig.default(MirroringConfig.parse({})),
     lake: LakeConfig.default(LakeConfig.parse({})),
     local: LocalConfig.default(LocalConfig.parse({})),
+    notify: NotifySettings.default(NotifySettings.parse({})),
+    alarms: AlarmsConfig.default(AlarmsConfig.parse({})),
+    cloudtrail: CloudTrailConfig.default(CloudTrailConfig.parse({})),
   })
   .passthrough()
   .superRefine((cfg, ctx) => {
