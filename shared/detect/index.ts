@@ -1,0 +1,417 @@
+/**
+ * Streaming detections over flow records, run by flow-log ingest once per object:
+ *
+ *   const d = createDetectors(cfg.detections);
+ *   for (const r of records) d.add(r);
+ *   const findings = d.finish();
+ *
+ * Time semantics: a record belongs to the tumbling window that contains its `start` (record time, never arrival
+ * time). Windows are aligned to multiples of `windowSeconds` since the epoch, so objects that arrive late or out of
+ * order still name the same window, and a finding's id (hash of type, subject, window) is the same whichever object
+ * produced it. Detections that need more than one object (baselines, slow scans, new destinations) run as SQL over
+ * the lake (shared/athena/detections/*.sql).
+ *
+ * Nothing is dropped silently: records that cannot be placed (no start, no addresses, NODATA/SKIPDATA) and keys
+ * beyond `maxTrackedKeys` are counted in stats().
+ */
+import { readFileSync } from 'node:fs';
+import type { FlowRecord } from '../flowlog/record.ts';
+import { CidrSet, hostCidr, parseDenyList, type Cidr } from './cidr.ts';
+import { DetectionsConfig, type DetectionsConfigInput } from './config.ts';
+import { isoSeconds, makeFinding, type Finding, type FindingSeverity } from './finding.ts';
+
+export { DetectionsConfig, type DetectionsConfigInput } from './config.ts';
+export type { Finding } from './finding.ts';
+export { findingId, makeFinding } from './finding.ts';
+export { CidrSet, CidrFormatError, parseCidr, parseDenyList, hostCidr } from './cidr.ts';
+
+export const DETECTION_TYPES = {
+  egressFlood: 'egress-flood',
+  portScan: 'port-scan',
+  rejectBurst: 'reject-burst',
+  denyList: 'deny-list',
+  /** per service: `${name}-brute-force`, e.g. ssh-brute-force, rdp-brute-force */
+  bruteForceSuffix: '-brute-force',
+} as const;
+
+export interface DetectStats {
+  records: number;
+  /** NODATA / SKIPDATA (or any log_status other than OK) */
+  notOk: number;
+  /** no start time: cannot be placed in a window */
+  untimed: number;
+  /** no srcaddr or dstaddr */
+  unaddressed: number;
+  /** new (window, address) keys not tracked because maxTrackedKeys was reached */
+  droppedKeys: number;
+}
+
+export interface Detectors {
+  add(r: FlowRecord): void;
+  /** Findings for everything added so far, sorted by window start, type and id. */
+  finish(): Finding[];
+  stats(): DetectStats;
+}
+
+/** A set that stores its first member inline and stops growing at `cap` (counts beyond it are "at least"). */
+class SmallSet<T> {
+  first: T | undefined;
+  rest: Set<T> | undefined;
+  size = 0;
+  add(v: T, cap: number): void {
+    if (this.size === 0) {
+      this.first = v;
+      this.size = 1;
+      return;
+    }
+    if (v === this.first || this.rest?.has(v) || this.size >= cap) return;
+    (this.rest ??= new Set()).add(v);
+    this.size++;
+  }
+  only(): T | undefined {
+    return this.size === 1 ? this.first : undefined;
+  }
+}
+
+const SET_CAP = 65_536;
+
+interface Span {
+  first: number;
+  last: number;
+}
+const widen = (s: Span, r: FlowRecord, start: number): void => {
+  if (start < s.first) s.first = start;
+  const end = r.end ?? start;
+  if (end > s.last) s.last = end;
+};
+
+interface EgressState extends Span {
+  window: number;
+  dstaddr: string;
+  bytes: number;
+  packets: number;
+  flows: number;
+  sources: SmallSet<string>;
+  interfaces: SmallSet<string>;
+  instances: SmallSet<string>;
+  vpcs: SmallSet<string>;
+}
+
+interface SourceState extends Span {
+  window: number;
+  srcaddr: string;
+  flows: number;
+  rejects: number;
+  ports: SmallSet<number>;
+  hosts: SmallSet<string>;
+  vpcs: SmallSet<string>;
+  /** service name -> attempts */
+  attempts: Map<string, number>;
+  /** service name -> distinct targets */
+  targets: Map<string, SmallSet<string>>;
+}
+
+interface DenyState extends Span {
+  window: number;
+  addr: string;
+  side: 'src' | 'dst';
+  cidr: Cidr;
+  flows: number;
+  accepted: number;
+  rejected: number;
+  bytes: number;
+  peers: SmallSet<string>;
+  interfaces: SmallSet<string>;
+  instances: SmallSet<string>;
+  vpcs: SmallSet<string>;
+}
+
+/** Reads `denyList.file` (if any) and merges it with `denyList.cidrs`. */
+function loadDenyList(cfg: DetectionsConfig): CidrSet {
+  const set = new CidrSet(cfg.denyList.cidrs);
+  if (cfg.denyList.file) {
+    for (const c of parseDenyList(readFileSync(cfg.denyList.file, 'utf8'), cfg.denyList.file)) set.add(c);
+  }
+  return set;
+}
+
+export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
+  const cfg = DetectionsConfig.parse(input);
+  const W = cfg.windowSeconds;
+  const internal = new CidrSet(cfg.internalCidrs);
+  const deny = cfg.denyList.enabled ? loadDenyList(cfg) : new CidrSet();
+  const services = Object.entries(cfg.bruteForce.services);
+  const serviceByPort = new Map(services.map(([name, port]) => [port, name]));
+
+  const egress = new Map<string, EgressState>();
+  const sources = new Map<string, SourceState>();
+  const denied = new Map<string, DenyState>();
+  const st: DetectStats = { records: 0, notOk: 0, untimed: 0, unaddressed: 0, droppedKeys: 0 };
+  const internalCache = new Map<string, boolean>();
+  let tracked = 0;
+
+  const isInternal = (a: string): boolean => {
+    let v = internalCache.get(a);
+    if (v === undefined) {
+      v = internal.has(a);
+      if (internalCache.size < cfg.maxTrackedKeys) internalCache.set(a, v);
+    }
+    return v;
+  };
+  const room = (): boolean => {
+    if (tracked >= cfg.maxTrackedKeys) {
+      st.droppedKeys++;
+      return false;
+    }
+    tracked++;
+    return true;
+  };
+
+  function isEgressToExternal(r: FlowRecord, src: string, dst: string): boolean {
+    if (r.direction_class != null) return r.direction_class === 'egress-internet';
+    return isInternal(src) && !isInternal(dst);
+  }
+  function isFromExternal(r: FlowRecord, src: string): boolean {
+    if (r.direction_class != null) return r.direction_class === 'ingress-internet';
+    return !isInternal(src);
+  }
+
+  function add(r: FlowRecord): void {
+    st.records++;
+    if (r.log_status != null && r.log_status !== 'OK') {
+      st.notOk++;
+      return;
+    }
+    const start = r.start;
+    if (start == null) {
+      st.untimed++;
+      return;
+    }
+    const src = r.srcaddr;
+    const dst = r.dstaddr;
+    if (src == null || dst == null) {
+      st.unaddressed++;
+      return;
+    }
+    const w = Math.floor(start / W) * W;
+    const bytes = r.bytes ?? 0;
+    const packets = r.packets ?? 0;
+    const rejected = r.action === 'REJECT';
+
+    if (cfg.egressFlood.enabled && !rejected && isEgressToExternal(r, src, dst)) {
+      const key = `${w}|${dst}`;
+      let e = egress.get(key);
+      if (!e && room()) {
+        e = {
+          window: w, dstaddr: dst, bytes: 0, packets: 0, flows: 0, first: start, last: r.end ?? start,
+          sources: new SmallSet(), interfaces: new SmallSet(), instances: new SmallSet(), vpcs: new SmallSet(),
+        };
+        egress.set(key, e);
+      }
+      if (e) {
+        e.bytes += bytes;
+        e.packets += packets;
+        e.flows++;
+        e.sources.add(src, SET_CAP);
+        if (r.interface_id) e.interfaces.add(r.interface_id, SET_CAP);
+        if (r.instance_id) e.instances.add(r.instance_id, SET_CAP);
+        if (r.vpc_id) e.vpcs.add(r.vpc_id, SET_CAP);
+        widen(e, r, start);
+      }
+    }
+
+    const ingressTracked = cfg.portScan.enabled || cfg.bruteForce.enabled || cfg.rejectBurst.enabled;
+    if (ingressTracked && (!cfg.externalSourcesOnly || isFromExternal(r, src))) {
+      const key = `${w}|${src}`;
+      let s = sources.get(key);
+      if (!s && room()) {
+        s = {
+          window: w, srcaddr: src, flows: 0, rejects: 0, first: start, last: r.end ?? start,
+          ports: new SmallSet(), hosts: new SmallSet(), vpcs: new SmallSet(), attempts: new Map(), targets: new Map(),
+        };
+        sources.set(key, s);
+      }
+      if (s) {
+        s.flows++;
+        if (rejected) s.rejects++;
+        if (r.dstport != null) s.ports.add(r.dstport, SET_CAP);
+        s.hosts.add(dst, SET_CAP);
+        if (r.vpc_id) s.vpcs.add(r.vpc_id, SET_CAP);
+        const service = r.protocol === 6 && r.dstport != null ? serviceByPort.get(r.dstport) : undefined;
+        if (service !== undefined && (rejected || packets <= cfg.bruteForce.shortFlowPackets)) {
+          s.attempts.set(service, (s.attempts.get(service) ?? 0) + 1);
+          let t = s.targets.get(service);
+          if (!t) s.targets.set(service, (t = new SmallSet()));
+          t.add(dst, SET_CAP);
+        }
+        widen(s, r, start);
+      }
+    }
+
+    if (cfg.denyList.enabled && deny.size > 0) {
+      for (const [side, addr, peer] of [['src', src, dst], ['dst', dst, src]] as const) {
+        const hit = deny.lookup(addr);
+        if (!hit) continue;
+        const key = `${w}|${side}|${addr}`;
+        let d = denied.get(key);
+        if (!d && room()) {
+          d = {
+            window: w, addr, side, cidr: hit, flows: 0, accepted: 0, rejected: 0, bytes: 0, first: start,
+            last: r.end ?? start, peers: new SmallSet(), interfaces: new SmallSet(), instances: new SmallSet(),
+            vpcs: new SmallSet(),
+          };
+          denied.set(key, d);
+        }
+        if (d) {
+          d.flows++;
+          if (rejected) d.rejected++;
+          else d.accepted++;
+          d.bytes += bytes;
+          d.peers.add(peer, SET_CAP);
+          if (r.interface_id) d.interfaces.add(r.interface_id, SET_CAP);
+          if (r.instance_id) d.instances.add(r.instance_id, SET_CAP);
+          if (r.vpc_id) d.vpcs.add(r.vpc_id, SET_CAP);
+          widen(d, r, start);
+        }
+      }
+    }
+  }
+
+  const seen = (s: Span) => ({ firstSeen: isoSeconds(s.first), lastSeen: isoSeconds(s.last) });
+
+  function finish(): Finding[] {
+    const out: Finding[] = [];
+
+    const ef = cfg.egressFlood;
+    for (const e of egress.values()) {
+      const over = e.bytes >= ef.bytes || e.packets >= ef.packets || e.flows >= ef.flows;
+      const cidr = hostCidr(e.dstaddr);
+      if (!over || cidr === null) continue;
+      const ratio = Math.max(e.bytes / ef.bytes, e.packets / ef.packets, e.flows / ef.flows);
+      out.push(
+        makeFinding({
+          type: DETECTION_TYPES.egressFlood,
+          severity: ratio >= 10 ? 'critical' : 'high',
+          subject: {
+            dstaddr: e.dstaddr,
+            srcaddr: e.sources.only(),
+            interface_id: e.interfaces.only(),
+            instance_id: e.instances.only(),
+            vpc_id: e.vpcs.only(),
+          },
+          windowStart: e.window,
+          windowEnd: e.window + W,
+          evidence: {
+            bytes: e.bytes, packets: e.packets, flows: e.flows, sources: e.sources.size, ...seen(e),
+            thresholds: { bytes: ef.bytes, packets: ef.packets, flows: ef.flows },
+          },
+          cidr,
+          direction: 'outbound',
+        }),
+      );
+    }
+
+    for (const s of sources.values()) {
+      const cidr = hostCidr(s.srcaddr);
+      if (cidr === null) continue;
+      const vpc_id = s.vpcs.only();
+      const ps = cfg.portScan;
+      const rejectRatio = s.flows === 0 ? 0 : s.rejects / s.flows;
+      if (ps.enabled && (s.ports.size >= ps.ports || s.hosts.size >= ps.hosts) && rejectRatio >= ps.minRejectRatio) {
+        const wide = s.ports.size >= 4 * ps.ports || s.hosts.size >= 4 * ps.hosts;
+        out.push(
+          makeFinding({
+            type: DETECTION_TYPES.portScan,
+            severity: wide ? 'high' : 'medium',
+            subject: { srcaddr: s.srcaddr, vpc_id },
+            windowStart: s.window,
+            windowEnd: s.window + W,
+            evidence: {
+              ports: s.ports.size, hosts: s.hosts.size, flows: s.flows, rejects: s.rejects,
+              rejectRatio: Math.round(rejectRatio * 1000) / 1000, ...seen(s),
+              thresholds: { ports: ps.ports, hosts: ps.hosts, minRejectRatio: ps.minRejectRatio },
+            },
+            cidr,
+            direction: 'inbound',
+          }),
+        );
+      }
+      const bf = cfg.bruteForce;
+      if (bf.enabled) {
+        for (const [service, attempts] of s.attempts) {
+          if (attempts < bf.attempts) continue;
+          const targets = s.targets.get(service);
+          out.push(
+            makeFinding({
+              type: `${service}${DETECTION_TYPES.bruteForceSuffix}`,
+              severity: 'high',
+              subject: { srcaddr: s.srcaddr, dstaddr: targets?.only(), vpc_id },
+              windowStart: s.window,
+              windowEnd: s.window + W,
+              evidence: {
+                attempts, port: bf.services[service], targets: targets?.size ?? 0, ...seen(s),
+                thresholds: { attempts: bf.attempts, shortFlowPackets: bf.shortFlowPackets },
+              },
+              cidr,
+              direction: 'inbound',
+            }),
+          );
+        }
+      }
+      const rb = cfg.rejectBurst;
+      if (rb.enabled && s.rejects >= rb.rejects) {
+        out.push(
+          makeFinding({
+            type: DETECTION_TYPES.rejectBurst,
+            severity: s.rejects >= 5 * rb.rejects ? 'medium' : 'low',
+            subject: { srcaddr: s.srcaddr, vpc_id },
+            windowStart: s.window,
+            windowEnd: s.window + W,
+            evidence: { rejects: s.rejects, flows: s.flows, hosts: s.hosts.size, ...seen(s), thresholds: { rejects: rb.rejects } },
+            cidr,
+            direction: 'inbound',
+          }),
+        );
+      }
+    }
+
+    for (const d of denied.values()) {
+      // accepted traffic to/from a listed address is worse than traffic the VPC already rejected
+      const severity: FindingSeverity = d.accepted === 0 ? 'medium' : d.side === 'dst' ? 'critical' : 'high';
+      const subject =
+        d.side === 'src'
+          ? { srcaddr: d.addr, dstaddr: d.peers.only() }
+          : { dstaddr: d.addr, srcaddr: d.peers.only() };
+      out.push(
+        makeFinding({
+          type: DETECTION_TYPES.denyList,
+          severity,
+          subject: { ...subject, interface_id: d.interfaces.only(), instance_id: d.instances.only(), vpc_id: d.vpcs.only() },
+          windowStart: d.window,
+          windowEnd: d.window + W,
+          evidence: {
+            listed: d.cidr.text, side: d.side, flows: d.flows, accepted: d.accepted, rejected: d.rejected, bytes: d.bytes,
+            peers: d.peers.size, ...seen(d),
+          },
+          cidr: d.cidr.text,
+          direction: d.side === 'src' ? 'inbound' : 'outbound',
+        }),
+      );
+    }
+
+    return out.sort(
+      (a, b) => a.window.start.localeCompare(b.window.start) || a.type.localeCompare(b.type) || a.id.localeCompare(b.id),
+    );
+  }
+
+  if (!cfg.enabled) {
+    return {
+      add: () => {
+        st.records++;
+      },
+      finish: () => [],
+      stats: () => ({ ...st }),
+    };
+  }
+  return { add, finish, stats: () => ({ ...st }) };
+}
