@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlarmsConfig, CloudTrailConfig, NotifySettings } from '../notify/config.ts';
+import { DetectionsConfig } from '../detect/config.ts';
 
 /**
  * netwatch.config.yml, validated at the boundary (ARCHITECTURE.md "Config"). Each section has defaults so an
@@ -134,7 +135,7 @@ export const NetwatchConfig = z
   .object({
     channels: z.record(z.string(), Channel).default({}),
     routes: z.array(Route).default([]),
-    detections: z.record(z.string(), z.unknown()).default({}),
+    detections: DetectionsConfig.default(DetectionsConfig.parse({})),
     responder: ResponderConfig.default(ResponderConfig.parse({})),
     mirroring: MirroringConfig.default(MirroringConfig.parse({})),
     lake: LakeConfig.default(LakeConfig.parse({})),
