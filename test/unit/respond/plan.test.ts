@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { applyPlan, applyToNacls, planBlock, planSweep, planUnblock } from '../../../shared/respond/plan.ts';
+import { emptyState } from '../../../shared/respond/state.ts';
+import { NOW, nacl, policy, request } from './helpers.ts';
+
+describe('planBlock()', () => {
+  it('adds one outbound deny at the lowest free band number for a flood destination', () => {
+    // Prepare
+    const nacls = [nacl('acl-1', [[1, true, 'deny', '198.51.100.9/32'], [100, true, 'allow', '0.0.0.0/0']])];
+    const state = { ...emptyState(), blocks: [] };
+    // Act
+    const plan = planBlock(request(['203.0.113.7/32']), nacls, state, policy(), NOW);
+    // Assess
+    expect(plan.steps.map((s) => s.call)).toEqual([
+      { call: 'CreateNetworkAclEntry', input: { NetworkAclId: 'acl-1', RuleNumber: 2, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '203.0.113.7/32' } },
+    ]);
+    expect(plan.steps[0]?.adds).toMatchObject({ naclId: 'acl-1', ruleNumber: 2, egress: true, cidr: '203.0.113.7/32', expiresAt: '2026-11-21T13:00:00.000Z' });
+  });
+
+  it('blocks inbound and outbound, IPv4 and IPv6, and numbers never collide per direction', () => {
+    const plan = planBlock(request(['203.0.113.7', '2001:db8:bad::/64'], { direction: 'both' }), [nacl('acl-1', [[1, false, 'deny', '198.51.100.1/32']])], emptyState(), policy(), NOW);
+    expect(plan.steps.map((s) => [s.call.input.Egress, s.call.input.RuleNumber, 'CidrBlock' in s.call.input ? s.call.input.CidrBlock : (s.call.input as { Ipv6CidrBlock?: string }).Ipv6CidrBlock])).toEqual([
+      [false, 2, '203.0.113.7/32'],
+      [false, 3, '2001:db8:bad::/64'],
+      [true, 1, '203.0.113.7/32'],
+      [true, 2, '2001:db8:bad::/64'],
+    ]);
+  });
+
+  it('names every guardrail refusal and plans nothing for it', () => {
+    const cidrs = ['0.0.0.0/0', '::/0', '203.0.0.0/16', '2001:db8::/32', '192.0.2.5/32', '10.0.3.4/32', '54.1.2.3/32', '52.217.1.1/32', '169.254.169.254/32', '0.0.0.0/32', 'nonsense'];
+    const plan = planBlock(request(cidrs), [nacl('acl-1')], emptyState(), policy(), NOW);
+    expect(plan.steps).toEqual([]);
+    expect(plan.skipped.map((s) => [s.cidr, s.code])).toEqual([
+      ['0.0.0.0/0', 'cidr.any'],
+      ['::/0', 'cidr.any'],
+      ['203.0.0.0/16', 'cidr.prefix_too_short'],
+      ['2001:db8::/32', 'cidr.prefix_too_short'],
+      ['192.0.2.5/32', 'cidr.allowlisted'],
+      ['10.0.3.4/32', 'cidr.vpc_own'],
+      ['54.1.2.3/32', 'cidr.nat_or_elb'],
+      ['52.217.1.1/32', 'cidr.aws_service'],
+      ['169.254.169.254/32', 'cidr.reserved'],
+      ['0.0.0.0/32', 'cidr.reserved'],
+      ['nonsense', 'cidr.invalid'],
+    ]);
+  });
+
+  it('allows AWS service ranges only when allowAwsServices is set', () => {
+    const p = policy();
+    const plan = planBlock(request(['52.217.1.1/32']), [nacl('acl-1')], emptyState(), { ...p, guard: { ...p.guard, allowAwsServices: true } }, NOW);
+    expect(plan.steps).toHaveLength(1);
+  });
+
+  it('skips NACLs without the opt-in tag', () => {
+    const plan = planBlock(request(['203.0.113.7/32']), [nacl('acl-1', [], {})], emptyState(), policy(), NOW);
+    expect(plan.skipped.map((s) => s.code)).toEqual(['nacl.none_eligible']);
+  });
+
+  it('a duplicate event plans nothing; a new event for the same CIDR only extends the expiry', () => {
+    const nacls = [nacl('acl-1')];
+    const p1 = planBlock(request(['203.0.113.7/32']), nacls, emptyState(), policy(), NOW);
+    const s1 = applyPlan(emptyState(), p1);
+    const n1 = applyToNacls(nacls, p1);
+    const again = planBlock(request(['203.0.113.7/32']), n1, s1, policy(), NOW);
+    expect(again.steps).toEqual([]);
+    expect(again.skipped.map((s) => s.code)).toEqual(['event.duplicate']);
+    const later = new Date(NOW.getTime() + 30 * 60_000);
+    const other = planBlock(request(['203.0.113.7/32'], { key: 'other', findingId: 'f-2' }), n1, s1, policy(), later);
+    expect(other.steps).toEqual([]);
+    expect(other.extended.map((e) => [e.from.expiresAt, e.to.expiresAt, e.to.findingId])).toEqual([['2026-11-21T13:00:00.000Z', '2026-11-21T13:30:00.000Z', 'f-2']]);
+  });
+
+  it('leaves an existing deny it does not own alone', () => {
+    const plan = planBlock(request(['203.0.113.7/32']), [nacl('acl-1', [[200, true, 'deny', '203.0.113.7/32']])], emptyState(), policy(), NOW);
+    expect(plan.steps).toEqual([]);
+    expect(plan.skipped[0]).toMatchObject({ code: 'nacl.already_denied', naclId: 'acl-1' });
+  });
+
+  it('respects the per-direction, per-family quota counting existing user rules', () => {
+    const user = Array.from({ length: 5 }, (_, i): [number, boolean, 'allow', string] => [100 + i, true, 'allow', `198.51.100.${i}/32`]);
+    const p = policy({ quotaPerDirection: 6 });
+    const plan = planBlock(request(['203.0.113.1/32', '203.0.113.2/32', '2001:db8:1::/64']), [nacl('acl-1', user)], emptyState(), p, NOW);
+    expect(plan.steps.map((s) => s.call.input.RuleNumber)).toEqual([1, 2]);
+    expect(plan.skipped.map((s) => [s.cidr, s.code])).toEqual([['203.0.113.2/32', 'nacl.quota_exceeded']]);
+  });
+
+  it('replaces the oldest-expiring block only when replaceOldest is set', () => {
+    const nacls = [nacl('acl-1')];
+    const p = policy({ maxBlocks: 2 });
+    let state = emptyState();
+    let cur = nacls;
+    for (const [i, ttl] of [[1, 30], [2, 10]] as const) {
+      const pl = planBlock(request([`203.0.113.${i}/32`], { ttlMinutes: ttl }), cur, state, p, NOW);
+      state = applyPlan(state, pl);
+      cur = applyToNacls(cur, pl);
+    }
+    const refused = planBlock(request(['203.0.113.3/32']), cur, state, p, NOW);
+    expect(refused.skipped.map((s) => s.code)).toEqual(['nacl.max_blocks']);
+    const replaced = planBlock(request(['203.0.113.3/32']), cur, state, { ...p, replaceOldest: true }, NOW);
+    expect(replaced.steps.map((s) => [s.call.call, s.call.input.RuleNumber, s.removes?.cidr])).toEqual([['ReplaceNetworkAclEntry', 2, '203.0.113.2/32']]);
+  });
+
+  it('reports a full band', () => {
+    const taken = Array.from({ length: 3 }, (_, i): [number, boolean, 'allow', string] => [i + 1, true, 'allow', `198.51.100.${i}/32`]);
+    const plan = planBlock(request(['203.0.113.1/32']), [nacl('acl-1', taken)], emptyState(), policy({ band: [1, 3] }), NOW);
+    expect(plan.skipped.map((s) => [s.code, s.detail])).toEqual([['nacl.band_full', 'band 1-3 is full']]);
+  });
+});
+
+describe('planSweep()', () => {
+  it('deletes expired entries we own, forgets vanished ones, and reports unknown band entries without touching them', () => {
+    const nacls = [nacl('acl-1')];
+    const p1 = planBlock(request(['203.0.113.1/32', '203.0.113.2/32']), nacls, emptyState(), policy(), NOW);
+    const state = applyPlan(emptyState(), p1);
+    // someone deletes rule 2 by hand and adds their own rule 5 in our band
+    const real = applyToNacls(nacls, p1).map((n) => ({
+      ...n,
+      entries: [...n.entries.filter((e) => e.ruleNumber !== 2), { ruleNumber: 5, egress: true, action: 'allow' as const, protocol: '6', cidr: undefined }],
+    }));
+    const later = new Date(NOW.getTime() + 61 * 60_000);
+    const sweep = planSweep(real, state, policy(), later);
+    expect(sweep.steps.map((s) => s.call)).toEqual([{ call: 'DeleteNetworkAclEntry', input: { NetworkAclId: 'acl-1', RuleNumber: 1, Egress: true } }]);
+    expect(sweep.drift.map((d) => [d.code, d.ruleNumber])).toEqual([['state.entry_missing', 2], ['band.unknown_entry', 5]]);
+    const after = applyPlan(state, sweep);
+    expect(after.blocks).toEqual([]);
+    expect(after.seen).toEqual({});
+  });
+
+  it('keeps blocks that have not expired', () => {
+    const nacls = [nacl('acl-1')];
+    const p1 = planBlock(request(['203.0.113.1/32']), nacls, emptyState(), policy(), NOW);
+    const sweep = planSweep(applyToNacls(nacls, p1), applyPlan(emptyState(), p1), policy(), NOW);
+    expect(sweep.steps).toEqual([]);
+    expect(sweep.drift).toEqual([]);
+  });
+});
+
+describe('planUnblock()', () => {
+  it('deletes only our entries for exactly that CIDR, matched by value', () => {
+    const nacls = [nacl('acl-1'), { ...nacl('acl-2'), vpcId: 'vpc-1' }];
+    const p1 = planBlock(request(['2001:db8:bad::/64', '203.0.113.9/32'], { direction: 'both' }), nacls, emptyState(), policy(), NOW);
+    const plan = planUnblock('2001:DB8:BAD:0::/64', applyToNacls(nacls, p1), applyPlan(emptyState(), p1));
+    expect(plan.steps.map((s) => [s.call.input.NetworkAclId, s.call.input.Egress, s.call.input.RuleNumber])).toEqual([
+      ['acl-1', false, 1],
+      ['acl-1', true, 1],
+      ['acl-2', false, 1],
+      ['acl-2', true, 1],
+    ]);
+  });
+});
