@@ -1,0 +1,223 @@
+/**
+ * Growable Arrow column builders. The parser copies field bytes straight from the decompressed input into these
+ * buffers (no JS string per field), and the lake writer hands the buffers to Arrow without another copy.
+ * INT64 values are kept as float64 while building (flow-log counters and unix seconds are far below 2^53) and
+ * converted to little-endian int64 words once, when the column is frozen.
+ */
+import { Int32, Int64, makeData, Utf8, type Data } from 'apache-arrow';
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+function growBytes(buf: Uint8Array, need: number): Uint8Array {
+  let cap = buf.length * 2;
+  while (cap < need) cap *= 2;
+  const next = new Uint8Array(cap);
+  next.set(buf);
+  return next;
+}
+
+abstract class BaseColumn {
+  length = 0;
+  nullCount = 0;
+  protected valid: Uint8Array;
+
+  constructor(capacity: number) {
+    this.valid = new Uint8Array(Math.max(8, (capacity + 7) >> 3));
+  }
+
+  protected markValid(i: number): void {
+    const byte = i >> 3;
+    if (byte >= this.valid.length) this.valid = growBytes(this.valid, byte + 1);
+    this.valid[byte]! |= 1 << (i & 7);
+  }
+
+  protected markNull(i: number): void {
+    const byte = i >> 3;
+    if (byte >= this.valid.length) this.valid = growBytes(this.valid, byte + 1);
+    // bits start cleared, nothing to unset
+    this.nullCount++;
+  }
+
+  isNull(i: number): boolean {
+    return ((this.valid[i >> 3] ?? 0) & (1 << (i & 7))) === 0;
+  }
+
+  protected bitmap(): Uint8Array | undefined {
+    return this.nullCount === 0 ? undefined : this.valid.subarray(0, (this.length + 7) >> 3);
+  }
+
+  abstract toData(): Data;
+  abstract get(i: number): string | number | null;
+}
+
+export class Utf8Column extends BaseColumn {
+  private bytes: Uint8Array;
+  private offsets: Int32Array;
+  private byteLength = 0;
+
+  constructor(capacity = 1024, avgBytes = 16) {
+    super(capacity);
+    this.bytes = new Uint8Array(Math.max(64, capacity * avgBytes));
+    this.offsets = new Int32Array(capacity + 1);
+  }
+
+  private ensureRow(): void {
+    if (this.length + 2 > this.offsets.length) {
+      const next = new Int32Array(this.offsets.length * 2);
+      next.set(this.offsets);
+      this.offsets = next;
+    }
+  }
+
+  /** Appends src[start, end) as one UTF-8 value. */
+  appendBytes(src: Uint8Array, start: number, end: number): void {
+    this.ensureRow();
+    const n = end - start;
+    let b = this.byteLength;
+    if (b + n > this.bytes.length) this.bytes = growBytes(this.bytes, b + n);
+    const dst = this.bytes;
+    if (n < 32) {
+      for (let i = start; i < end; i++) dst[b++] = src[i]!;
+    } else {
+      dst.set(src.subarray(start, end), b);
+      b += n;
+    }
+    this.byteLength = b;
+    this.markValid(this.length);
+    this.offsets[++this.length] = b;
+  }
+
+  appendString(value: string | null | undefined): void {
+    if (value === null || value === undefined) {
+      this.appendNull();
+      return;
+    }
+    this.ensureRow();
+    const max = value.length * 3;
+    if (this.byteLength + max > this.bytes.length) this.bytes = growBytes(this.bytes, this.byteLength + max);
+    const { written } = textEncoder.encodeInto(value, this.bytes.subarray(this.byteLength));
+    this.byteLength += written;
+    this.markValid(this.length);
+    this.offsets[++this.length] = this.byteLength;
+  }
+
+  appendNull(): void {
+    this.ensureRow();
+    this.markNull(this.length);
+    this.offsets[++this.length] = this.byteLength;
+  }
+
+  get(i: number): string | null {
+    if (i < 0 || i >= this.length || this.isNull(i)) return null;
+    return textDecoder.decode(this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!));
+  }
+
+  toData(): Data<Utf8> {
+    return makeData({
+      type: new Utf8(),
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.bitmap(),
+      valueOffsets: this.offsets.subarray(0, this.length + 1),
+      data: this.bytes.subarray(0, this.byteLength),
+    });
+  }
+}
+
+export class Int32Column extends BaseColumn {
+  private values: Int32Array;
+
+  constructor(capacity = 1024) {
+    super(capacity);
+    this.values = new Int32Array(capacity);
+  }
+
+  append(v: number): void {
+    if (this.length >= this.values.length) {
+      const next = new Int32Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.length] = v;
+    this.markValid(this.length++);
+  }
+
+  appendNull(): void {
+    if (this.length >= this.values.length) {
+      const next = new Int32Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.length] = 0;
+    this.markNull(this.length++);
+  }
+
+  get(i: number): number | null {
+    if (i < 0 || i >= this.length || this.isNull(i)) return null;
+    return this.values[i]!;
+  }
+
+  toData(): Data<Int32> {
+    return makeData({
+      type: new Int32(),
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.bitmap(),
+      data: this.values.subarray(0, this.length),
+    });
+  }
+}
+
+export class Int64Column extends BaseColumn {
+  private values: Float64Array;
+
+  constructor(capacity = 1024) {
+    super(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
+  append(v: number): void {
+    if (this.length >= this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.length] = v;
+    this.markValid(this.length++);
+  }
+
+  appendNull(): void {
+    if (this.length >= this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.length] = 0;
+    this.markNull(this.length++);
+  }
+
+  get(i: number): number | null {
+    if (i < 0 || i >= this.length || this.isNull(i)) return null;
+    return this.values[i]!;
+  }
+
+  toData(): Data<Int64> {
+    const words = new Int32Array(this.length * 2);
+    for (let i = 0; i < this.length; i++) {
+      const v = this.values[i]!;
+      // non-negative and < 2^53: split into little-endian 32-bit words without BigInt
+      words[2 * i] = v % 4294967296 | 0;
+      words[2 * i + 1] = Math.floor(v / 4294967296) | 0;
+    }
+    return makeData({
+      type: new Int64(),
+      length: this.length,
+      nullCount: this.nullCount,
+      nullBitmap: this.bitmap(),
+      data: new BigInt64Array(words.buffer),
+    });
+  }
+}
+
+export type Column = Utf8Column | Int32Column | Int64Column;

@@ -1,0 +1,378 @@
+/**
+ * The ingest core shared by the Lambda handler and `netwatch flowlogs ingest`: one flow-log object (text, gzip or
+ * Parquet) → parse → enrich → partitioned Parquet parts in the lake → records handed to the detections.
+ * Streaming: memory is bounded by the part size (rowsPerPart per open partition), never by the object size.
+ */
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet/src/node.js';
+import { compressors } from 'hyparquet-compressors';
+import { FlowLogFormatError } from '../errors.ts';
+import type { Enricher, EnrichInput } from '../enrich/enricher.ts';
+import { FlowBatch } from './batch.ts';
+import { FLOW_LOG_FIELDS } from './fields.ts';
+import { batchToParquet, hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
+import { FlowLogParser, tokenString, type LineView } from './parse.ts';
+import type { FlowLogFormat } from './format.ts';
+import type { FlowRecord } from './record.ts';
+
+export interface ObjectSource {
+  /** name for messages and output naming: s3://bucket/key or a path */
+  name: string;
+  /** identity for deterministic output names: bucket/key@etag-or-version, or an absolute path */
+  identity: string;
+  /** key or path used to read account/region/time hints (S3 delivery layout) */
+  key: string;
+  /** opens the raw bytes (possibly gzip) as a stream */
+  open(): Promise<Readable>;
+  /** a local file path with the same bytes, for random access (Parquet); S3 adapters download to /tmp */
+  localPath?(): Promise<string>;
+}
+
+export interface IngestOptions {
+  enricher: Enricher;
+  sink: LakeSink;
+  /** rows per Parquet part (and per open partition buffer); bounds memory */
+  rowsPerPart?: number;
+  /** format for header-less text objects */
+  format?: FlowLogFormat;
+  /** receives every record (detections); rows are valid until the call returns plus while referenced */
+  onRecord?: (r: FlowRecord) => void;
+  /** fallback partition time when records and object name have none */
+  now?: () => Date;
+}
+
+export interface ObjectSummary {
+  source: string;
+  records: number;
+  nodata: number;
+  skipdata: number;
+  malformed: number;
+  malformedLines: number[];
+  malformedReasons: string[];
+  /** lines that did not become records: malformed + blank */
+  skipped: number;
+  headers: number;
+  outputs: string[];
+}
+
+export const DEFAULT_ROWS_PER_PART = 131_072;
+const GZIP_MAGIC0 = 0x1f;
+const GZIP_MAGIC1 = 0x8b;
+const PAR1 = [0x50, 0x41, 0x52, 0x31];
+
+interface OpenPartition {
+  path: string;
+  batch: FlowBatch;
+  part: number;
+}
+
+const FIELD_POS = new Map(FLOW_LOG_FIELDS.map((f, i) => [f.column, i]));
+const pos = (view: LineView, column: string) => view.format.positionOfField[FIELD_POS.get(column)!]!;
+const num = (view: LineView, column: string): number | null => {
+  const t = pos(view, column);
+  if (t < 0) return null;
+  const v = view.nums[t]!;
+  return Number.isNaN(v) ? null : v;
+};
+const str = (view: LineView, column: string): string | null => tokenString(view, pos(view, column));
+
+class PartitionedWriter {
+  private readonly open = new Map<string, OpenPartition>();
+  private readonly parts = new Map<string, number>();
+  readonly outputs: string[] = [];
+  private readonly writtenKeys: string[] = [];
+  private readonly pending: Promise<void>[] = [];
+  private readonly stem: string;
+  private readonly sink: LakeSink;
+  private readonly rowsPerPart: number;
+
+  constructor(stem: string, sink: LakeSink, rowsPerPart: number) {
+    this.stem = stem;
+    this.sink = sink;
+    this.rowsPerPart = rowsPerPart;
+  }
+
+  batchFor(path: string): FlowBatch {
+    let p = this.open.get(path);
+    if (!p) {
+      const part = this.parts.get(path) ?? 0;
+      p = { path, batch: new FlowBatch(Math.min(this.rowsPerPart, 8192)), part };
+      this.open.set(path, p);
+    }
+    return p.batch;
+  }
+
+  /** Flushes a partition whose buffer is full; the write runs while parsing continues. */
+  maybeFlush(path: string): void {
+    const p = this.open.get(path);
+    if (p && p.batch.length >= this.rowsPerPart) this.flush(p);
+  }
+
+  private flush(p: OpenPartition): void {
+    this.open.delete(p.path);
+    this.parts.set(p.path, p.part + 1);
+    if (p.batch.length === 0) return;
+    const key = `${p.path}/${this.stem}-${String(p.part).padStart(4, '0')}.parquet`;
+    const body = batchToParquet(p.batch);
+    this.writtenKeys.push(key);
+    this.pending.push(
+      this.sink.put(key, body).then((loc) => {
+        this.outputs.push(loc);
+      }),
+    );
+  }
+
+  /** Waits for in-flight writes (called between input chunks to keep memory bounded). */
+  async drain(): Promise<void> {
+    while (this.pending.length) await this.pending.shift();
+  }
+
+  async close(): Promise<void> {
+    for (const p of [...this.open.values()]) this.flush(p);
+    await this.drain();
+    this.outputs.sort();
+  }
+
+  async rollback(): Promise<void> {
+    await Promise.allSettled(this.pending);
+    await Promise.allSettled(this.writtenKeys.map((k) => this.sink.remove(k)));
+  }
+}
+
+function sniff(first: Uint8Array): 'gzip' | 'parquet' | 'text' {
+  if (first.length >= 2 && first[0] === GZIP_MAGIC0 && first[1] === GZIP_MAGIC1) return 'gzip';
+  if (first.length >= 4 && PAR1.every((b, i) => first[i] === b)) return 'parquet';
+  return 'text';
+}
+
+/** Reads the first bytes of a stream and gives back a stream that still yields them. */
+async function peek(stream: Readable): Promise<{ head: Uint8Array; rest: Readable }> {
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  const head: Uint8Array = first.done ? new Uint8Array(0) : (first.value as Uint8Array);
+  async function* again() {
+    if (head.length) yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value as Uint8Array;
+    }
+  }
+  return { head, rest: Readable.from(again(), { objectMode: false }) };
+}
+
+export async function ingestObject(src: ObjectSource, opts: IngestOptions): Promise<ObjectSummary> {
+  const rowsPerPart = opts.rowsPerPart ?? DEFAULT_ROWS_PER_PART;
+  const hints = hintsFromKey(src.key);
+  const writer = new PartitionedWriter(outputStem(src.name, src.identity), opts.sink, rowsPerPart);
+  const now = opts.now ?? (() => new Date());
+  try {
+    const raw = await src.open();
+    const { head, rest } = await peek(raw);
+    const kind = sniff(head);
+    let summary: ObjectSummary;
+    if (kind === 'parquet') {
+      rest.destroy();
+      summary = await ingestParquet(src, opts, hints, writer, now);
+    } else {
+      summary = await ingestText(src, kind === 'gzip' ? rest.pipe(createGunzip({ chunkSize: 256 * 1024 })) : rest, opts, hints, writer, now, kind);
+    }
+    await writer.close();
+    summary.outputs = writer.outputs;
+    return summary;
+  } catch (err) {
+    await writer.rollback();
+    throw err;
+  }
+}
+
+function fallbackTime(hints: SourceHints, now: () => Date): { dt: string; hour: string } {
+  if (hints.dt && hints.hour) return { dt: hints.dt, hour: hints.hour };
+  return hourParts(Math.floor(now().getTime() / 3_600_000));
+}
+
+async function ingestText(
+  src: ObjectSource,
+  input: Readable,
+  opts: IngestOptions,
+  hints: SourceHints,
+  writer: PartitionedWriter,
+  now: () => Date,
+  kind: 'gzip' | 'text',
+): Promise<ObjectSummary> {
+  const enricher = opts.enricher;
+  const onRecord = opts.onRecord;
+  const fallback = fallbackTime(hints, now);
+  // partition routing cache: records of one object share account/region and mostly one hour
+  let lastAcct: string | null | undefined;
+  let lastRegion: string | null | undefined;
+  let lastHour = -1;
+  let lastPath = '';
+  const enrichIn: EnrichInput = {
+    interface_id: null,
+    srcaddr: null,
+    dstaddr: null,
+    pkt_srcaddr: null,
+    pkt_dstaddr: null,
+    flow_direction: null,
+    pkt_src_aws_service: null,
+    pkt_dst_aws_service: null,
+    protocol: null,
+    tcp_flags: null,
+  };
+  const parser = new FlowLogParser({
+    source: src.name,
+    format: opts.format,
+    onRecord: (view) => {
+      const acct = str(view, 'account_id') ?? hints.account ?? 'unknown';
+      const region = str(view, 'region') ?? hints.region ?? 'unknown';
+      const start = num(view, 'start');
+      const hourBucket = start === null ? -2 : Math.floor(start / 3600);
+      if (acct !== lastAcct || region !== lastRegion || hourBucket !== lastHour) {
+        const t = hourBucket === -2 ? fallback : hourParts(hourBucket);
+        lastPath = partitionPath(acct, region, t.dt, t.hour);
+        lastAcct = acct;
+        lastRegion = region;
+        lastHour = hourBucket;
+      }
+      enrichIn.interface_id = str(view, 'interface_id');
+      enrichIn.srcaddr = str(view, 'srcaddr');
+      enrichIn.dstaddr = str(view, 'dstaddr');
+      enrichIn.pkt_srcaddr = str(view, 'pkt_srcaddr');
+      enrichIn.pkt_dstaddr = str(view, 'pkt_dstaddr');
+      enrichIn.flow_direction = str(view, 'flow_direction');
+      enrichIn.pkt_src_aws_service = str(view, 'pkt_src_aws_service');
+      enrichIn.pkt_dst_aws_service = str(view, 'pkt_dst_aws_service');
+      const protocol = num(view, 'protocol');
+      const flags = num(view, 'tcp_flags');
+      const enr = enricher.enrich(enrichIn);
+      const batch = writer.batchFor(lastPath);
+      batch.appendLine(view, enr, enricher.protocolName(protocol), enricher.tcpFlagNames(flags));
+      if (onRecord) onRecord(batch.row(batch.length - 1));
+      writer.maybeFlush(lastPath);
+    },
+  });
+  try {
+    for await (const chunk of input) {
+      parser.push(chunk as Uint8Array);
+      await writer.drain();
+    }
+  } catch (err) {
+    if (err instanceof FlowLogFormatError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (kind === 'gzip' && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check|invalid/i.test(String((err as Error).message)))) {
+      throw new FlowLogFormatError(src.name, `truncated or corrupt gzip (${(err as Error).message})`, { cause: err });
+    }
+    throw err;
+  }
+  const s = parser.end();
+  return {
+    source: src.name,
+    records: s.records,
+    nodata: s.nodata,
+    skipdata: s.skipdata,
+    malformed: s.malformed,
+    malformedLines: s.malformedLines,
+    malformedReasons: s.malformedReasons,
+    skipped: s.malformed + s.blank,
+    headers: s.headers,
+    outputs: [],
+  };
+}
+
+/** Native Parquet flow-log objects (S3 delivery with FileFormat=parquet): columns are the field names in snake_case. */
+async function ingestParquet(
+  src: ObjectSource,
+  opts: IngestOptions,
+  hints: SourceHints,
+  writer: PartitionedWriter,
+  now: () => Date,
+): Promise<ObjectSummary> {
+  if (!src.localPath) throw new FlowLogFormatError(src.name, 'Parquet input needs random access (no local copy available)');
+  const path = await src.localPath();
+  let file;
+  let meta;
+  try {
+    file = await asyncBufferFromFile(path);
+    meta = await parquetMetadataAsync(file);
+  } catch (err) {
+    throw new FlowLogFormatError(src.name, `unreadable Parquet file (${(err as Error).message})`, { cause: err });
+  }
+  const fallback = fallbackTime(hints, now);
+  const summary: ObjectSummary = {
+    source: src.name,
+    records: 0,
+    nodata: 0,
+    skipdata: 0,
+    malformed: 0,
+    malformedLines: [],
+    malformedReasons: [],
+    skipped: 0,
+    headers: 0,
+    outputs: [],
+  };
+  const known = new Set(FLOW_LOG_FIELDS.map((f) => f.column));
+  let rowStart = 0;
+  for (const rg of meta.row_groups) {
+    const rowEnd = rowStart + Number(rg.num_rows);
+    for (let s = rowStart; s < rowEnd; s += 65_536) {
+      const rows = (await parquetReadObjects({ file, compressors, rowStart: s, rowEnd: Math.min(rowEnd, s + 65_536) })) as Record<string, unknown>[];
+      for (let i = 0; i < rows.length; i++) {
+        const raw = rows[i]!;
+        const values: Record<string, unknown> = {};
+        const extra: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(raw)) {
+          const col = k.replace(/-/g, '_');
+          const val = v === '-' ? null : v;
+          if (known.has(col)) values[col] = val;
+          else extra[k] = val === null || val === undefined ? null : String(val);
+        }
+        if (Object.keys(extra).length) values.extra_fields = JSON.stringify(extra);
+        const status = values.log_status;
+        if (status === 'NODATA') summary.nodata++;
+        else if (status === 'SKIPDATA') summary.skipdata++;
+        const toNum = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+        const acct = (values.account_id as string | null | undefined) ?? hints.account ?? 'unknown';
+        const region = (values.region as string | null | undefined) ?? hints.region ?? 'unknown';
+        const start = toNum(values.start);
+        const t = start === null || !Number.isFinite(start) ? fallback : hourParts(Math.floor(start / 3600));
+        const path = partitionPath(acct, region, t.dt, t.hour);
+        const enr = opts.enricher.enrich({
+          interface_id: (values.interface_id as string) ?? null,
+          srcaddr: (values.srcaddr as string) ?? null,
+          dstaddr: (values.dstaddr as string) ?? null,
+          pkt_srcaddr: (values.pkt_srcaddr as string) ?? null,
+          pkt_dstaddr: (values.pkt_dstaddr as string) ?? null,
+          flow_direction: (values.flow_direction as string) ?? null,
+          pkt_src_aws_service: (values.pkt_src_aws_service as string) ?? null,
+          pkt_dst_aws_service: (values.pkt_dst_aws_service as string) ?? null,
+          protocol: toNum(values.protocol),
+          tcp_flags: toNum(values.tcp_flags),
+        });
+        for (const side of ['src', 'dst'] as const) for (const [k, v] of Object.entries(enr[side])) values[`${side}_${k}`] = v;
+        values.protocol_name = opts.enricher.protocolName(toNum(values.protocol));
+        values.tcp_flag_names = opts.enricher.tcpFlagNames(toNum(values.tcp_flags));
+        values.direction_class = enr.direction_class;
+        const batch = writer.batchFor(path);
+        try {
+          batch.appendValues(values);
+        } catch (err) {
+          summary.malformed++;
+          summary.skipped++;
+          if (summary.malformedLines.length < 10) {
+            summary.malformedLines.push(s + i + 1);
+            summary.malformedReasons.push((err as Error).message);
+          }
+          continue;
+        }
+        summary.records++;
+        if (opts.onRecord) opts.onRecord(batch.row(batch.length - 1));
+        writer.maybeFlush(path);
+      }
+      await writer.drain();
+    }
+    rowStart = rowEnd;
+  }
+  return summary;
+}

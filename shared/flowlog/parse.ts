@@ -1,0 +1,283 @@
+/**
+ * Streaming flow-log text parser. Bytes in (any chunking), validated records out, one line at a time, without a
+ * JS string per field: a line is tokenised into [start, end) offsets over the chunk, numbers are parsed from the
+ * bytes, and string fields are copied by the consumer straight into Arrow buffers.
+ *
+ * Semantics (issue #2): the first line is the header naming the fields; a later line that is a header starts a
+ * new format (objects concatenated by tools); runs of spaces are one separator; `-` is NULL; a line with the wrong
+ * field count or a non-number in a number field is counted as malformed (first line numbers kept) and skipped.
+ */
+import { FlowLogFormatError } from '../errors.ts';
+import { looksLikeHeader, makeFormat, type FlowLogFormat } from './format.ts';
+
+export const MAX_LINE_BYTES = 64 * 1024;
+/** line numbers of malformed lines kept for the summary */
+export const MALFORMED_SAMPLE = 10;
+
+export interface ParseStats {
+  /** physical lines read, header lines included */
+  lines: number;
+  headers: number;
+  records: number;
+  nodata: number;
+  skipdata: number;
+  malformed: number;
+  /** first few 1-based line numbers of malformed lines */
+  malformedLines: number[];
+  /** first malformed reasons, parallel to malformedLines */
+  malformedReasons: string[];
+  /** blank lines (ignored) */
+  blank: number;
+}
+
+/** A validated line as seen by the consumer; valid only during the onRecord call. */
+export interface LineView {
+  buf: Uint8Array;
+  format: FlowLogFormat;
+  /** token offsets: token i is buf[starts[i], ends[i]) */
+  starts: Int32Array;
+  ends: Int32Array;
+  /** parsed value of numeric tokens; NaN when the token is `-` (NULL) or the field is a string field */
+  nums: Float64Array;
+  /** 1-based line number in the object */
+  lineNo: number;
+}
+
+export interface ParserOptions {
+  /** object name used in error messages */
+  source: string;
+  /** format to use when the object has no header line (e.g. CloudWatch Logs exports) */
+  format?: FlowLogFormat;
+  onRecord: (line: LineView) => void;
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
+const LF = 0x0a;
+const DASH = 0x2d;
+const MAX_TOKENS = 256;
+
+const latin1 = new TextDecoder('latin1');
+
+export class FlowLogParser {
+  readonly stats: ParseStats = {
+    lines: 0,
+    headers: 0,
+    records: 0,
+    nodata: 0,
+    skipdata: 0,
+    malformed: 0,
+    malformedLines: [],
+    malformedReasons: [],
+    blank: 0,
+  };
+  private format: FlowLogFormat | undefined;
+  private readonly source: string;
+  private readonly onRecord: (line: LineView) => void;
+  private carry: Uint8Array | undefined;
+  private sawFirstLine = false;
+  private readonly starts = new Int32Array(MAX_TOKENS);
+  private readonly ends = new Int32Array(MAX_TOKENS);
+  private readonly nums = new Float64Array(MAX_TOKENS);
+  private readonly view: LineView;
+  private logStatusPos = -1;
+
+  constructor(opts: ParserOptions) {
+    this.source = opts.source;
+    this.onRecord = opts.onRecord;
+    this.format = opts.format;
+    if (this.format) this.logStatusPos = this.format.names.indexOf('log-status');
+    this.view = { buf: new Uint8Array(0), format: this.format!, starts: this.starts, ends: this.ends, nums: this.nums, lineNo: 0 };
+  }
+
+  get currentFormat(): FlowLogFormat | undefined {
+    return this.format;
+  }
+
+  /** Feeds the next chunk of the (decompressed) object. */
+  push(chunk: Uint8Array): void {
+    let buf = chunk;
+    let pos = 0;
+    if (this.carry) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.appendCarry(chunk);
+        return;
+      }
+      const joined = new Uint8Array(this.carry.length + nl + 1);
+      joined.set(this.carry);
+      joined.set(chunk.subarray(0, nl + 1), this.carry.length);
+      this.carry = undefined;
+      this.line(joined, 0, joined.length - 1);
+      pos = nl + 1;
+    }
+    const len = buf.length;
+    while (pos < len) {
+      const nl = buf.indexOf(LF, pos);
+      if (nl < 0) {
+        this.appendCarry(buf.subarray(pos));
+        return;
+      }
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+  }
+
+  /** Ends the object: a last line without a newline is still a line. */
+  end(): ParseStats {
+    if (this.carry) {
+      const c = this.carry;
+      this.carry = undefined;
+      this.line(c, 0, c.length);
+    }
+    if (!this.sawFirstLine) throw new FlowLogFormatError(this.source, 'empty object: no header line');
+    return this.stats;
+  }
+
+  private appendCarry(part: Uint8Array): void {
+    const prev = this.carry;
+    const total = (prev?.length ?? 0) + part.length;
+    if (total > MAX_LINE_BYTES) {
+      throw new FlowLogFormatError(this.source, `line ${this.stats.lines + 1} is longer than ${MAX_LINE_BYTES} bytes: not a flow log`);
+    }
+    const next = new Uint8Array(total);
+    if (prev) next.set(prev);
+    next.set(part, prev?.length ?? 0);
+    this.carry = next;
+  }
+
+  private tokenize(buf: Uint8Array, start: number, end: number): number {
+    const starts = this.starts;
+    const ends = this.ends;
+    let n = 0;
+    let i = start;
+    while (i < end) {
+      let c = buf[i]!;
+      while ((c === SPACE || c === TAB) && ++i < end) c = buf[i]!;
+      if (i >= end) break;
+      if (n === MAX_TOKENS) return -1;
+      starts[n] = i;
+      while (i < end && (c = buf[i]!) !== SPACE && c !== TAB) i++;
+      ends[n++] = i;
+    }
+    return n;
+  }
+
+  private tokenStrings(buf: Uint8Array, n: number): string[] {
+    const out: string[] = [];
+    for (let t = 0; t < n; t++) out.push(latin1.decode(buf.subarray(this.starts[t]!, this.ends[t]!)));
+    return out;
+  }
+
+  private malformed(lineNo: number, reason: string): void {
+    const s = this.stats;
+    s.malformed++;
+    if (s.malformedLines.length < MALFORMED_SAMPLE) {
+      s.malformedLines.push(lineNo);
+      s.malformedReasons.push(reason);
+    }
+  }
+
+  private line(buf: Uint8Array, start: number, end: number): void {
+    const stats = this.stats;
+    const lineNo = ++stats.lines;
+    while (end > start && (buf[end - 1] === CR || buf[end - 1] === SPACE || buf[end - 1] === TAB)) end--;
+    if (!this.sawFirstLine) {
+      this.sawFirstLine = true;
+      this.checkText(buf, start, end);
+    }
+    const n = this.tokenize(buf, start, end);
+    if (n === 0) {
+      stats.blank++;
+      return;
+    }
+    // header lines: the first line, and any later line made only of field names (concatenated objects)
+    const c0 = buf[this.starts[0]!]!;
+    if (c0 >= 0x61 && c0 <= 0x7a) {
+      const tokens = n > 0 ? this.tokenStrings(buf, n) : [];
+      if (looksLikeHeader(tokens)) {
+        try {
+          this.format = makeFormat(tokens);
+        } catch (err) {
+          throw new FlowLogFormatError(this.source, `line ${lineNo}: bad header: ${(err as Error).message}`);
+        }
+        this.view.format = this.format;
+        this.logStatusPos = this.format.names.indexOf('log-status');
+        stats.headers++;
+        return;
+      }
+    }
+    const format = this.format;
+    if (!format) {
+      throw new FlowLogFormatError(
+        this.source,
+        'no header line naming the flow-log fields (S3 delivery writes one); pass the format explicitly for header-less logs',
+      );
+    }
+    if (n !== format.names.length) {
+      this.malformed(lineNo, `expected ${format.names.length} fields, found ${n}`);
+      return;
+    }
+    // numbers: validate every numeric field before the consumer sees the line
+    const fields = format.fields;
+    const nums = this.nums;
+    for (let t = 0; t < n; t++) {
+      const f = fields[t];
+      if (f === undefined || f.type === 'string') {
+        nums[t] = NaN;
+        continue;
+      }
+      const s = this.starts[t]!;
+      const e = this.ends[t]!;
+      if (e - s === 1 && buf[s] === DASH) {
+        nums[t] = NaN;
+        continue;
+      }
+      let v = 0;
+      let ok = e - s <= 16;
+      for (let i = s; ok && i < e; i++) {
+        const d = buf[i]! - 0x30;
+        if (d < 0 || d > 9) ok = false;
+        else v = v * 10 + d;
+      }
+      if (!ok || (f.type === 'int32' && v > 0x7fffffff) || v > Number.MAX_SAFE_INTEGER) {
+        this.malformed(lineNo, `${f.name} is not ${f.type === 'int32' ? 'a 32-bit' : 'a 64-bit'} unsigned number: "${latin1.decode(buf.subarray(s, e)).slice(0, 40)}"`);
+        return;
+      }
+      nums[t] = v;
+    }
+    stats.records++;
+    const lsPos = this.logStatusPos;
+    if (lsPos >= 0) {
+      const s = this.starts[lsPos]!;
+      const len = this.ends[lsPos]! - s;
+      if (len === 6 && buf[s] === 0x4e /* N */) stats.nodata++;
+      else if (len === 8 && buf[s] === 0x53 /* S */) stats.skipdata++;
+    }
+    const view = this.view;
+    view.buf = buf;
+    view.lineNo = lineNo;
+    this.onRecord(view);
+  }
+
+  /** Rejects binary garbage early with a clear error (flow logs are ASCII text). */
+  private checkText(buf: Uint8Array, start: number, end: number): void {
+    const stop = Math.min(end, start + 512);
+    for (let i = start; i < stop; i++) {
+      const c = buf[i]!;
+      if (c === 0 || (c < 0x20 && c !== TAB && c !== CR) || c === 0x7f) {
+        throw new FlowLogFormatError(this.source, `not a text flow log (binary byte 0x${c.toString(16).padStart(2, '0')} at offset ${i - start} of line 1)`);
+      }
+    }
+  }
+}
+
+/** Decodes token t of a line as a string (latin1 is exact for the ASCII of flow logs), or null for `-`. */
+export function tokenString(view: LineView, t: number): string | null {
+  if (t < 0) return null;
+  const s = view.starts[t]!;
+  const e = view.ends[t]!;
+  if (e - s === 1 && view.buf[s] === DASH) return null;
+  return latin1.decode(view.buf.subarray(s, e));
+}
