@@ -7,10 +7,8 @@ export const APP_ANOMALIES = [
   // DNS (RFC 1035 §4.1, RFC 7766 for TCP framing)
   'dns.truncated',
   'dns.header_too_small',
-  'dns.label_too_long',
   'dns.name_too_long',
   'dns.label_type_invalid',
-  'dns.too_many_labels',
   'dns.pointer_forward',
   'dns.pointer_loop',
   'dns.too_many_pointers',
@@ -65,10 +63,8 @@ export type AppAnomalyCode = (typeof APP_ANOMALIES)[number];
 export const APP_ANOMALY_TABLE: Readonly<Record<AppAnomalyCode, string>> = {
   'dns.truncated': 'DNS message ends inside a header, name, or record',
   'dns.header_too_small': 'fewer than 12 bytes for the DNS header',
-  'dns.label_too_long': 'DNS label length above 63, RFC 1035 §2.3.4',
   'dns.name_too_long': 'DNS name longer than 255 octets, RFC 1035 §2.3.4',
   'dns.label_type_invalid': 'DNS label type 0x40/0x80 (extended/reserved), RFC 6891 §5',
-  'dns.too_many_labels': 'DNS name has more labels than MAX_DNS_LABELS',
   'dns.pointer_forward': 'DNS compression pointer does not point strictly backwards',
   'dns.pointer_loop': 'DNS compression pointer revisits an offset already followed',
   'dns.too_many_pointers': 'DNS name follows more compression pointers than MAX_DNS_POINTERS',

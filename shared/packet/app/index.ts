@@ -13,6 +13,7 @@
 export { APP_ANOMALIES, APP_ANOMALY_TABLE, isAppAnomalyCode } from './anomalies.ts';
 export type { AppAnomalyCode } from './anomalies.ts';
 export { Dir } from './types.ts';
+export { DnsTcpParser, decodeDns, looksLikeDns, rcodeName, rrtypeName } from './dns.ts';
 export type {
   AnomalyFn,
   AppProtocol,

@@ -83,6 +83,8 @@ export interface EveTls {
 export interface EveDnsQuery {
   rrname: string;
   rrtype: string;
+  /** Set when the name exceeded 255 octets and was cut (Suricata 8's field of the same name). */
+  rrname_truncated?: true;
 }
 
 export interface EveDnsSoa {
@@ -106,9 +108,11 @@ export interface EveDnsAnswer {
   rrname: string;
   rrtype: string;
   ttl: number;
+  rrname_truncated?: true;
   rdata?: string;
   soa?: EveDnsSoa;
   srv?: EveDnsSrv;
+  sshfp?: { algo: number; type: number; fingerprint: string };
 }
 
 /** Suricata 8 EVE DNS version 3 (one object per message: requests and responses alike). */
@@ -116,7 +120,7 @@ export interface EveDns {
   version: 3;
   type: 'request' | 'response';
   id: number;
-  /** Header flags word as 4 lowercase hex digits, e.g. '8180'. */
+  /** Header flags word in lowercase hex without padding (Suricata's `{:x}`), e.g. '8180', '100'. */
   flags: string;
   qr?: true;
   aa?: true;
@@ -130,5 +134,6 @@ export interface EveDns {
   answers?: EveDnsAnswer[];
   authorities?: EveDnsAnswer[];
   additionals?: EveDnsAnswer[];
-  grouped?: Record<string, string[]>;
+  /** Answers grouped by type: rdata strings, or soa/srv/sshfp objects (Suricata 8 `grouped` format). */
+  grouped?: Record<string, unknown[]>;
 }
