@@ -66,26 +66,14 @@ export function hourParts(hourBucket: number): { dt: string; hour: string } {
   return { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
-let writerProps: parquet.WriterProperties | undefined;
-
-/** Arrow → Parquet (zstd) with parquet-wasm. */
+/** Arrow → Parquet (zstd) with parquet-wasm. writeParquet consumes both the table and the properties. */
 export function batchToParquet(batch: FlowBatch): Uint8Array {
-  writerProps ??= new parquet.WriterPropertiesBuilder()
+  const ipc = tableToIPC(batch.toTable(), 'stream');
+  const table = parquet.Table.fromIPCStream(ipc);
+  const props = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression.ZSTD)
     .setCreatedBy('vpc-netwatch')
     .setMaxRowGroupSize(1 << 20)
     .build();
-  const ipc = tableToIPC(batch.toTable(), 'stream');
-  const table = parquet.Table.fromIPCStream(ipc);
-  try {
-    // writeParquet consumes the properties object on some versions: build a fresh one each time to be safe
-    const props = new parquet.WriterPropertiesBuilder()
-      .setCompression(parquet.Compression.ZSTD)
-      .setCreatedBy('vpc-netwatch')
-      .setMaxRowGroupSize(1 << 20)
-      .build();
-    return parquet.writeParquet(table, props);
-  } finally {
-    table.free();
-  }
+  return parquet.writeParquet(table, props);
 }
