@@ -7,6 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { AthenaClient } from '@aws-sdk/client-athena';
 
 const cache = new Map<string, unknown>();
 
@@ -59,6 +60,10 @@ export function eventBridgeClient(region = process.env.AWS_REGION ?? 'us-east-1'
 
 export function snsClient(region = process.env.AWS_REGION ?? 'us-east-1'): SNSClient {
   return once(`sns:${region}`, () => new SNSClient({ region }));
+}
+
+export function athenaClient(region = process.env.AWS_REGION ?? 'us-east-1'): AthenaClient {
+  return once(`athena:${region}`, () => new AthenaClient({ region }));
 }
 
 /** Tests swap endpoints between servers; this forgets every cached client. */
