@@ -1,4 +1,88 @@
-// placeholder replaced in the next commit by the real handler
-export const handler = async (): Promise<void> => {
-  throw new Error('flow-log-ingest: not wired yet');
-};
+/**
+ * flow-log-ingest: S3 flow-log objects → parse → enrich → Parquet lake → detections → findings on the bus.
+ * Thin: decode the event, build the inputs, call the shared core. Any object that fails throws, so Lambda's
+ * async retries and the on-failure destination (DLQ) see it; re-runs are idempotent (deterministic lake names).
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import middy from '@middy/core';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/respond/finding.ts';
+import { loadAwsRanges } from '../../shared/enrich/aws-ranges.ts';
+import { Enricher } from '../../shared/enrich/enricher.ts';
+import { cachedAwsInventory } from '../../shared/aws/ec2-inventory.ts';
+import { putEvents } from '../../shared/aws/eventbridge.ts';
+import { s3Source, S3Sink } from '../../shared/aws/s3.ts';
+import { isLocalMode, runtimeConfig } from '../../shared/config/runtime.ts';
+import { DirSink } from '../../shared/flowlog/local-io.ts';
+import type { LakeSink } from '../../shared/flowlog/lake.ts';
+import { ingestAll, type IngestSummary } from '../../shared/flowlog/pipeline.ts';
+import { loadInventoryFile } from '../../shared/flowlog/sources.ts';
+import { logger, withDefaults } from '../../shared/middleware.ts';
+import { PipelineError } from '../../shared/errors.ts';
+import { decodeIngestEvent, type ObjectRef } from './events.ts';
+
+function lakeSink(): LakeSink {
+  if (process.env.NETWATCH_LAKE_DIR) return new DirSink(process.env.NETWATCH_LAKE_DIR);
+  const bucket = process.env.LAKE_BUCKET;
+  if (!bucket) throw new PipelineError('flow-log-ingest: LAKE_BUCKET (or NETWATCH_LAKE_DIR in local mode) is not set');
+  return new S3Sink(bucket, process.env.LAKE_PREFIX ?? '');
+}
+
+async function enricher(): Promise<Enricher> {
+  const cfg = await runtimeConfig();
+  const file = process.env.NETWATCH_INVENTORY_FILE ?? (isLocalMode() ? cfg.local.inventory : undefined);
+  const inventory = file ? await loadInventoryFile(file) : await cachedAwsInventory(Number(process.env.INVENTORY_TTL_SECONDS ?? 900));
+  return new Enricher(inventory, loadAwsRanges(process.env.NETWATCH_IP_RANGES));
+}
+
+async function publish(summary: IngestSummary): Promise<void> {
+  if (summary.findings.length === 0) return;
+  const events = summary.findings.map((f) => ({ source: FINDING_SOURCE, detailType: FINDING_DETAIL_TYPE, detail: f }));
+  if (isLocalMode()) {
+    // local mode: the bus is the audit log under local.stateDir
+    const dir = (await runtimeConfig()).local.stateDir;
+    await mkdir(dir, { recursive: true });
+    const lines = events.map((e) => JSON.stringify({ time: new Date().toISOString(), bus: process.env.EVENT_BUS_NAME ?? 'netwatch', ...e }));
+    await appendFile(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`);
+    return;
+  }
+  await putEvents(process.env.EVENT_BUS_NAME ?? 'netwatch', events);
+}
+
+function source(o: ObjectRef) {
+  return s3Source(o.bucket, o.key, { etag: o.etag, versionId: o.versionId, fallbackKey: o.rawKey });
+}
+
+export const handler = withDefaults(
+  middy<unknown, IngestSummary>().handler(async (event) => {
+    const { objects, ignored } = decodeIngestEvent(event);
+    if (objects.length === 0) {
+      logger.info('no objects to ingest', { ignored });
+      return emptySummary();
+    }
+    const cfg = await runtimeConfig();
+    const summary = await ingestAll(objects.map(source), {
+      enricher: await enricher(),
+      sink: lakeSink(),
+      detections: cfg.detections,
+      continueOnError: false,
+    });
+    await publish(summary);
+    logger.info('flow-log objects ingested', {
+      files: summary.files,
+      records: summary.records,
+      nodata: summary.nodata,
+      skipdata: summary.skipdata,
+      malformed: summary.malformed,
+      malformedLines: summary.malformedLines,
+      outputs: summary.outputs.length,
+      findings: summary.findings.length,
+      ignored,
+    });
+    return summary;
+  }),
+);
+
+function emptySummary(): IngestSummary {
+  return { files: 0, records: 0, skipped: 0, nodata: 0, skipdata: 0, malformed: 0, malformedLines: [], outputs: [], findings: [], errors: [] };
+}

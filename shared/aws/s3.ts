@@ -30,13 +30,26 @@ export function parseS3Url(url: string): S3Url {
   return { bucket: m[1]!, key: m[2]! };
 }
 
-export function s3Source(bucket: string, key: string, opts: { etag?: string; versionId?: string; client?: S3Client } = {}): ObjectSource {
+export function s3Source(
+  bucket: string,
+  key: string,
+  opts: { etag?: string; versionId?: string; client?: S3Client; fallbackKey?: string } = {},
+): ObjectSource {
   const client = opts.client ?? s3Client();
   const identity = `${bucket}/${key}@${opts.versionId ?? opts.etag ?? ''}`;
-  const get = async () => {
-    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(opts.versionId ? { VersionId: opts.versionId } : {}) }));
-    if (!r.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
+  const getKey = async (k: string) => {
+    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: k, ...(opts.versionId ? { VersionId: opts.versionId } : {}) }));
+    if (!r.Body) throw new Error(`s3://${bucket}/${k}: empty response body`);
     return r.Body as Readable;
+  };
+  const get = async () => {
+    try {
+      return await getKey(key);
+    } catch (err) {
+      // an event whose key was not URL-encoded after all: try the key exactly as the event carried it
+      if ((err as { name?: string }).name === 'NoSuchKey' && opts.fallbackKey && opts.fallbackKey !== key) return getKey(opts.fallbackKey);
+      throw err;
+    }
   };
   return {
     name: `s3://${bucket}/${key}`,
