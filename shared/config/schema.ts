@@ -86,17 +86,6 @@ export const ResponderConfig = z
     requireOptIn: z.boolean().default(true),
     minSeverity: Severity.default('high'),
     guardDutyMinSeverity: z.number().min(0).max(10).default(7),
-    alarmMap: z
-      .array(
-        z
-          .object({
-            alarmName: z.string().min(1),
-            cidrs: z.array(Cidr).min(1),
-            direction: z.enum(['inbound', 'outbound', 'both']).default('both'),
-          })
-          .strict(),
-      )
-      .default([]),
   })
   .passthrough();
 
