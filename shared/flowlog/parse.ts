@@ -261,12 +261,12 @@ export class FlowLogParser {
     this.onRecord(view);
   }
 
-  /** Rejects binary garbage early with a clear error (flow logs are ASCII text). */
+  /** Rejects binary garbage early with a clear error (a flow-log header line is ASCII text). */
   private checkText(buf: Uint8Array, start: number, end: number): void {
     const stop = Math.min(end, start + 512);
     for (let i = start; i < stop; i++) {
       const c = buf[i]!;
-      if (c === 0 || (c < 0x20 && c !== TAB && c !== CR) || c === 0x7f) {
+      if (c === 0 || (c < 0x20 && c !== TAB && c !== CR) || c >= 0x7f) {
         throw new FlowLogFormatError(this.source, `not a text flow log (binary byte 0x${c.toString(16).padStart(2, '0')} at offset ${i - start} of line 1)`);
       }
     }
