@@ -1,4 +1,5 @@
 import type { AppAnomalyCode } from './anomalies.ts';
+import { escapeBytes, hex2 } from './text.ts';
 import type { AnomalyFn, AppSink, Direction, EveDns, EveDnsAnswer, EveDnsQuery, StreamParser } from './types.ts';
 
 /*
@@ -66,23 +67,6 @@ export function rrtypeName(t: number): string {
 
 export function rcodeName(rcode: number): string {
   return RCODE_NAMES[rcode] ?? String(rcode);
-}
-
-/**
- * Bytes to a log string the way Suricata renders DNS bytes: ASCII kept as is (JSON escapes control characters),
- * bytes ≥ 0x80 as `\xhh` text so the output is always valid UTF-8 and still shows the raw value.
- */
-export function escapeBytes(b: Uint8Array, start: number, stop: number): string {
-  let s = '';
-  for (let i = start; i < stop; i++) {
-    const c = b[i] as number;
-    s += c < 0x80 ? String.fromCharCode(c) : '\\x' + hex2(c);
-  }
-  return s;
-}
-
-function hex2(c: number): string {
-  return (c < 16 ? '0' : '') + c.toString(16);
 }
 
 function u16(b: Uint8Array, i: number): number {

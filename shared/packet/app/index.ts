@@ -14,6 +14,7 @@ export { APP_ANOMALIES, APP_ANOMALY_TABLE, isAppAnomalyCode } from './anomalies.
 export type { AppAnomalyCode } from './anomalies.ts';
 export { Dir } from './types.ts';
 export { DnsTcpParser, decodeDns, looksLikeDns, rcodeName, rrtypeName } from './dns.ts';
+export { HttpParser, parseRequestLine, parseStatusLine, probeHttp } from './http.ts';
 export type {
   AnomalyFn,
   AppProtocol,

@@ -53,6 +53,8 @@ export interface EveHttp {
   http_method?: string;
   protocol?: string;
   status?: number;
+  /** The status text when it is not three digits (Suricata 8 logs e.g. `"status_string": "2XX"` then). */
+  status_string?: string;
   redirect?: string;
   /** Response body bytes seen (after de-chunking), as Suricata's `length`. */
   length: number;

@@ -43,6 +43,7 @@ export interface L4 {
   dport: number;
   payload: Uint8Array;
   seq: number;
+  ack: number;
   flags: number;
 }
 
@@ -101,11 +102,12 @@ function decodeIp(b: Uint8Array, o: number, out: L4[]): void {
     if (dport === 4789 || sport === 4789) return decodeEther(b, p + 16, out);
     // Teredo (UDP 3544) carries IPv6 directly.
     if ((dport === 3544 || sport === 3544) && ((b[p + 8] as number) >> 4) === 6) return decodeIp(b, p + 8, out);
-    out.push({ proto: 'udp', src, dst, sport, dport, payload: b.subarray(p + 8, end), seq: 0, flags: 0 });
+    out.push({ proto: 'udp', src, dst, sport, dport, payload: b.subarray(p + 8, end), seq: 0, ack: 0, flags: 0 });
   } else if (proto === 6 && end - p >= 20) {
     const hl = ((b[p + 12] as number) >> 4) * 4;
     const seq = ((u16(b, p + 4) << 16) | u16(b, p + 6)) >>> 0;
-    out.push({ proto: 'tcp', src, dst, sport: u16(b, p), dport: u16(b, p + 2), payload: b.subarray(p + hl, end), seq, flags: b[p + 13] as number });
+    const ack = ((u16(b, p + 8) << 16) | u16(b, p + 10)) >>> 0;
+    out.push({ proto: 'tcp', src, dst, sport: u16(b, p), dport: u16(b, p + 2), payload: b.subarray(p + hl, end), seq, ack, flags: b[p + 13] as number });
   }
 }
 
@@ -137,10 +139,11 @@ export function udpPayloads(path: string): UdpDatagram[] {
   return res;
 }
 
-/** One chunk of reassembled stream data in capture order: dir 0 = client→server. */
+/** One chunk of reassembled stream data in capture order (dir 0 = client→server), or a hole of `gap` bytes. */
 export interface StreamChunk {
   dir: 0 | 1;
   bytes: Uint8Array;
+  gap?: number;
 }
 
 export interface TcpStream {
@@ -151,6 +154,8 @@ export interface TcpStream {
 
 interface DirState {
   next: number | null;
+  /** Sequence number right after the FIN's data (the FIN itself takes one more). */
+  fin?: number;
   pending: Map<number, Uint8Array>;
 }
 
@@ -183,24 +188,40 @@ export function tcpStreams(path: string): TcpStream[] {
       if (d.next === null) d.next = (l.seq + (syn ? 1 : 0)) >>> 0;
       const seq = (l.seq + (syn ? 1 : 0)) >>> 0;
       if (l.payload.length > 0) d.pending.set(seq, l.payload);
-      // Drain whatever is now contiguous.
-      for (let progressed = true; progressed; ) {
-        progressed = false;
-        for (const [s, bytes] of d.pending) {
-          const rel = (s - (d.next as number)) | 0;
-          if (rel > 0) continue;
-          d.pending.delete(s);
-          if (-rel < bytes.length) {
-            const fresh = bytes.subarray(-rel);
-            f.stream.chunks.push({ dir, bytes: fresh });
-            d.next = ((d.next as number) + fresh.length) >>> 0;
-          }
-          progressed = true;
+      if ((l.flags & 0x01) !== 0) d.fin = (seq + l.payload.length) >>> 0;
+      // The peer acknowledging bytes we never saw means they were lost in capture: report a gap, move on.
+      const rev = f.dirs[dir === 0 ? 1 : 0];
+      if ((l.flags & 0x10) !== 0 && rev.next !== null) {
+        const ack = l.ack;
+        const lost = ((ack - rev.next) | 0) - (rev.fin === rev.next ? 1 : 0);
+        if (lost > 0 && lost < 1 << 20 && ![...rev.pending.keys()].some((k) => ((k - (rev.next as number)) | 0) <= 0)) {
+          f.stream.chunks.push({ dir: dir === 0 ? 1 : 0, bytes: new Uint8Array(0), gap: lost });
+          rev.next = ack;
+          drain(f.stream, rev, dir === 0 ? 1 : 0);
         }
       }
+      drain(f.stream, d, dir);
     }
   }
   return order;
+}
+
+/** Moves whatever is now contiguous from `pending` to the stream. */
+function drain(stream: TcpStream, d: DirState, dir: 0 | 1): void {
+  for (let progressed = true; progressed; ) {
+    progressed = false;
+    for (const [s, bytes] of d.pending) {
+      const rel = (s - (d.next as number)) | 0;
+      if (rel > 0) continue;
+      d.pending.delete(s);
+      if (-rel < bytes.length) {
+        const fresh = bytes.subarray(-rel);
+        stream.chunks.push({ dir, bytes: fresh });
+        d.next = ((d.next as number) + fresh.length) >>> 0;
+      }
+      progressed = true;
+    }
+  }
 }
 
 export function hex(s: string): Uint8Array {
