@@ -14,7 +14,7 @@ export class NetworkStateError extends PipelineError {
   }
 }
 
-/** The AWS default ("*") rule of each direction: not counted against the quota, never ours. */
+/** The AWS default ("*") rules: 32767 (IPv4) and 32768 (IPv6) in each direction; not counted against the quota, never ours. */
 export const DEFAULT_RULE_NUMBER = 32767;
 
 const Tag = z.object({ Key: z.string(), Value: z.string().optional() }).passthrough();

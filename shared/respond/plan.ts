@@ -204,7 +204,7 @@ export function planBlock(req: BlockRequest, nacls: readonly NaclView[], state: 
           }
         }
         const familyCount = (f: Family): number =>
-          dirEntries().filter((e) => e.ruleNumber !== DEFAULT_RULE_NUMBER && e.cidr?.family === f).length;
+          dirEntries().filter((e) => e.ruleNumber < DEFAULT_RULE_NUMBER && e.cidr?.family === f).length;
         const quotaFull = familyCount(cidr.family) >= policy.quotaPerDirection;
         const maxFull = owned().length >= policy.maxBlocks;
         const bandFull = free === undefined;
