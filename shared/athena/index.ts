@@ -1,0 +1,102 @@
+/**
+ * The analyst query library and its two engines. One .sql file per query (shared/athena/queries, detections);
+ * DuckDB over a local lake directory, or Athena through the thin adapter in shared/aws/athena.ts.
+ *
+ *   const rows = await runNamedQuery('top-talkers', { lake: 'out' });
+ *   process.stdout.write(formatTable({ columns: Object.keys(rows[0] ?? {}), rows }));
+ */
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import { UsageError } from '../errors.ts';
+import { runAthenaQuery, type AthenaRunOptions } from '../aws/athena.ts';
+import type { Engine } from './dialect.ts';
+import { openLocalLake, type QueryResult, type Row } from './duckdb.ts';
+import { formatResult, type OutputFormat } from './format.ts';
+import { listQueries, resolveQuery, type QueryDef } from './library.ts';
+import { rowsToFindings } from './findings.ts';
+import type { Finding } from '../respond/finding.ts';
+
+export { listQueries, resolveQuery, QueryLibraryError, type QueryDef } from './library.ts';
+export { openLocalLake, QueryExecutionError, type QueryResult, type Row, type Value } from './duckdb.ts';
+export { formatResult, formatTable, formatCsv, formatJson, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+export { adaptSql, type Engine } from './dialect.ts';
+export { rowsToFindings, DetectionRowError } from './findings.ts';
+
+/** The dt range used when none is given: every partition. */
+export const ALL_FROM = '0000-01-01';
+export const ALL_TO = '9999-12-31';
+
+/** `2026-11-21` or an ISO timestamp (`2026-11-21T10:00:00Z`) -> the dt partition value `2026-11-21`. */
+export function toDt(v: string, flag: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$/.exec(v.trim());
+  if (!m || Number.isNaN(Date.parse(`${m[1]}T00:00:00Z`))) throw new UsageError(`${flag} must be a date YYYY-MM-DD (got "${v}")`);
+  return m[1] as string;
+}
+
+export interface RunOptions {
+  engine?: Engine;
+  /** local lake directory (DuckDB) */
+  lake?: string;
+  /** dt bounds, inclusive (YYYY-MM-DD or ISO timestamp) */
+  from?: string;
+  to?: string;
+  /** values for other named parameters (detection thresholds, subnets) */
+  params?: Record<string, string>;
+  athena?: AthenaRunOptions & { client: AthenaClient };
+}
+
+/** The values for a query's `?` placeholders, in order: params > from/to > the file's defaults. */
+export function bindParams(def: QueryDef, o: RunOptions): string[] {
+  const values: Record<string, string> = {
+    ...def.defaults,
+    from: o.from !== undefined ? toDt(o.from, '--from') : ALL_FROM,
+    to: o.to !== undefined ? toDt(o.to, '--to') : ALL_TO,
+    ...o.params,
+  };
+  return def.params.map((p) => {
+    const v = values[p];
+    if (v === undefined) throw new UsageError(`query ${def.name} needs parameter "${p}" (--param ${p}=…)`);
+    return v;
+  });
+}
+
+export async function runQuery(def: QueryDef, o: RunOptions): Promise<QueryResult> {
+  const params = bindParams(def, o);
+  if ((o.engine ?? 'duckdb') === 'athena') {
+    if (!o.athena) throw new UsageError('--engine athena needs a workgroup and database');
+    const { client, ...opts } = o.athena;
+    return runAthenaQuery(client, def.sql, params, opts);
+  }
+  if (!o.lake) throw new UsageError('--lake <dir> is required with the duckdb engine');
+  const lake = await openLocalLake(o.lake);
+  try {
+    return await lake.query(def.sql, params);
+  } finally {
+    lake.close();
+  }
+}
+
+/** For the demo: a library query (or .sql file) by name on a local lake; rows as plain objects. */
+export async function runNamedQuery(
+  name: string,
+  o: { lake: string; format?: OutputFormat; from?: string; to?: string; params?: Record<string, string> },
+): Promise<Row[]> {
+  const r = await runQuery(resolveQuery(name), { engine: 'duckdb', ...o });
+  return r.rows;
+}
+
+/** A library query rendered for a terminal (the demo prints these). */
+export async function renderNamedQuery(name: string, o: { lake: string; format?: OutputFormat; from?: string; to?: string }): Promise<string> {
+  const r = await runQuery(resolveQuery(name), { engine: 'duckdb', ...o });
+  return formatResult(r, o.format ?? 'table');
+}
+
+/** Runs every scheduled detection (or the named ones) and returns their findings. */
+export async function runDetections(o: RunOptions & { only?: string[] }): Promise<Finding[]> {
+  const defs = listQueries().filter((q) => q.kind === 'detection' && (!o.only || o.only.includes(q.name)));
+  const out: Finding[] = [];
+  for (const def of defs) {
+    const r = await runQuery(def, o);
+    out.push(...rowsToFindings(def.name, r.rows));
+  }
+  return out;
+}
