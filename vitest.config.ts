@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // handlers log through Powertools; keep test output readable
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
   },
 });
