@@ -7,6 +7,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AthenaClient } from '@aws-sdk/client-athena';
 
 const cache = new Map<string, unknown>();
@@ -64,6 +67,18 @@ export function snsClient(region = process.env.AWS_REGION ?? 'us-east-1'): SNSCl
 
 export function athenaClient(region = process.env.AWS_REGION ?? 'us-east-1'): AthenaClient {
   return once(`athena:${region}`, () => new AthenaClient({ region }));
+}
+
+export function ssmClient(region = process.env.AWS_REGION ?? 'us-east-1'): SSMClient {
+  return once(`ssm:${region}`, () => new SSMClient({ region }));
+}
+
+export function secretsManagerClient(region = process.env.AWS_REGION ?? 'us-east-1'): SecretsManagerClient {
+  return once(`secretsmanager:${region}`, () => new SecretsManagerClient({ region }));
+}
+
+export function dynamoDbClient(region = process.env.AWS_REGION ?? 'us-east-1'): DynamoDBClient {
+  return once(`dynamodb:${region}`, () => new DynamoDBClient({ region }));
 }
 
 /** Tests swap endpoints between servers; this forgets every cached client. */
