@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { listQueries, openLocalLake, resolveQuery, runNamedQuery, runQuery, type LocalLake } from '../../../shared/athena/index.ts';
+import { listQueries, openLocalLake, resolveQuery, runNamedQuery, runQuery } from '../../../shared/athena/index.ts';
 import type { LocalLake as Lake } from '../../../shared/athena/duckdb.ts';
 import { buildTestLake, A, B } from './lake.ts';
 
@@ -179,4 +179,3 @@ describe('library coverage', () => {
     expect(listQueries().filter((q) => q.kind === 'query').map((q) => q.name).sort()).toEqual([...tested].sort());
   });
 });
-export type { LocalLake };
