@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerFlowlogs } from './flowlogs.ts';
+import { registerSensor } from './sensor.ts';
 
 /** One line per command group; each module owns its sub-commands and their --help. */
 export function registerCommands(program: Command): void {
   registerFlowlogs(program);
+  registerSensor(program);
 }

@@ -10,6 +10,7 @@ export const PACKET_ANOMALIES = {
   'packet.too_many_layers': 'more layers than MAX_LAYERS',
   'packet.encap_too_deep': 'more nested tunnels than MAX_ENCAP_DEPTH',
   'packet.unknown_linktype': 'capture link type not supported',
+  'pcap.truncated_record': 'the capture file ends inside a packet record (cut file)',
   'null.truncated': 'BSD null/loopback header shorter than 4 bytes',
   'null.unknown_family': 'BSD null/loopback address family is neither IPv4 nor IPv6',
   'sll.truncated': 'Linux cooked (SLL/SLL2) header cut short',

@@ -75,8 +75,12 @@ export class PacketDecoder {
   /** The outermost tunnel's carrier packet (valid when `outer.family !== 0`). */
   readonly outer = new Tuple();
   tunnel: TunnelKind = Tunnel.none;
-  /** VNI of the outermost VXLAN/GENEVE header, -1 when none. AWS Traffic Mirroring: one per session. */
+  /**
+   * VNI of the outermost VXLAN header, -1 when none. AWS Traffic Mirroring: one per session. A GENEVE VNI (GWLB) is
+   * in `geneveVni`: it names the load balancer's flow, not the mirror session.
+   */
   vni = -1;
+  geneveVni = -1;
   encapDepth = 0;
   /** Innermost L4 payload as (offset, length) into the decoded buffer. */
   payloadOff = 0;
@@ -90,6 +94,7 @@ export class PacketDecoder {
     this.outer.family = 0;
     this.tunnel = Tunnel.none;
     this.vni = -1;
+    this.geneveVni = -1;
     this.encapDepth = 0;
     this.payloadOff = 0;
     this.payloadLen = 0;
@@ -313,9 +318,8 @@ export class PacketDecoder {
   private enter(kind: TunnelKind, vni: number): void {
     this.encapDepth++;
     this.eth.vlanCount = 0;
-    if (this.tunnel === Tunnel.none) {
-      this.tunnel = kind;
-      this.vni = vni;
-    }
+    if (this.tunnel === Tunnel.none) this.tunnel = kind;
+    if (kind === Tunnel.vxlan && this.vni < 0) this.vni = vni;
+    if (kind === Tunnel.geneve && this.geneveVni < 0) this.geneveVni = vni;
   }
 }

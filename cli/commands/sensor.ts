@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../shared/errors.ts';
+import type { EveRecord } from '../../shared/packet/eve.ts';
+import { PcapReader } from '../../shared/packet/pcap.ts';
+import { Sensor, type SensorStats } from '../../shared/packet/sensor.ts';
+import { defaultStreamParsers } from '../../shared/packet/streams.ts';
+import type { PartitionedSink, SinkStats } from '../../sensor-ami/src/sink.ts';
+
+export interface DecodeOptions {
+  out?: string;
+  stats?: boolean;
+  progress?: boolean;
+}
+
+export interface DecodeResultSummary {
+  file: string;
+  stats: SensorStats & { elapsed_ms: number; pps: number };
+  sink?: SinkStats;
+}
+
+/** `netwatch sensor decode`: streams a pcap/pcapng through the sensor pipeline. */
+export async function runDecode(file: string, o: DecodeOptions, write: (s: string) => boolean | Promise<void> = defaultWrite): Promise<DecodeResultSummary> {
+  let size: number;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new UsageError(`${file} is not a file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new Error(`cannot read ${file}`, { cause: err });
+  }
+  const stem = `${basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${createHash('sha1').update(`${file}:${size}`).digest('hex').slice(0, 10)}`;
+  // the sink pulls in the AWS SDK (S3); load it only when writing objects
+  const sink: PartitionedSink | null = o.out ? new (await import('../../sensor-ami/src/sink.ts')).PartitionedSink({ out: o.out, stem }) : null;
+  let lines: string[] = [];
+  let lineBytes = 0;
+  const sensor = new Sensor(
+    (rec: EveRecord) => {
+      if (sink) sink.add(rec);
+      else {
+        const l = JSON.stringify(rec);
+        lines.push(l);
+        lineBytes += l.length;
+      }
+    },
+    { streamParsers: defaultStreamParsers },
+  );
+  const reader = new PcapReader((p) => sensor.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
+  const started = performance.now();
+  const showProgress = o.progress ?? (process.stderr.isTTY === true && !o.stats);
+  let lastProgress = started;
+  let done = 0;
+  const flushLines = async (): Promise<void> => {
+    if (lines.length === 0) return;
+    const chunk = `${lines.join('\n')}\n`;
+    lines = [];
+    lineBytes = 0;
+    const ok = write(chunk);
+    if (ok instanceof Promise) await ok;
+    else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
+  };
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    reader.push(chunk as Uint8Array);
+    done += (chunk as Uint8Array).length;
+    if (lineBytes > 1 << 16) await flushLines();
+    if (showProgress && performance.now() - lastProgress > 250) {
+      lastProgress = performance.now();
+      const pct = size ? Math.floor((done / size) * 100) : 100;
+      process.stderr.write(`\r${pct}% ${sensor.packets} packets`);
+    }
+  }
+  const dangling = reader.finish();
+  if (dangling > 0) sensor.countTruncatedCapture(dangling);
+  sensor.finish();
+  await flushLines();
+  if (sink) await sink.close();
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  const elapsed = performance.now() - started;
+  const stats = { ...sensor.stats(), elapsed_ms: Math.round(elapsed), pps: Math.round(sensor.packets / (elapsed / 1000 || 1e-9)) };
+  return { file, stats, ...(sink ? { sink: sink.stats } : {}) };
+}
+
+function defaultWrite(s: string): boolean {
+  return process.stdout.write(s);
+}
+
+export function registerSensor(program: Command): void {
+  const sensor = program.command('sensor').description('Packet sensor: decode mirrored VXLAN traffic into EVE JSON (flow/http/tls/dns/anomaly)');
+  sensor
+    .command('decode')
+    .description('decode a pcap/pcapng (Ethernet, raw IP, Linux SLL, BSD null; with or without VXLAN/GENEVE) into EVE JSON')
+    .argument('<pcap>', 'capture file (pcap or pcapng)')
+    .option('--out <dir|s3://bucket/prefix>', 'write gzip JSON-lines objects under <out>/sensor/event_type=…/dt=…/hour=…/ instead of stdout')
+    .option('--stats', 'print a JSON stats object on stderr (packets, bytes, per-layer counts, anomalies, pps)')
+    .option('--no-progress', 'no progress line on a TTY')
+    .action(async (file: string, o: DecodeOptions) => {
+      const r = await runDecode(file, o);
+      if (o.stats) process.stderr.write(`${JSON.stringify({ ...r.stats, ...(r.sink ? { outputs: r.sink.outputs } : {}) })}\n`);
+    });
+}

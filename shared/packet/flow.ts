@@ -1,0 +1,393 @@
+/**
+ * Bidirectional flow table keyed by (VNI, VLAN IDs, protocol, both endpoints), one Flow per conversation whichever
+ * side sends. Lookups allocate nothing: a symmetric numeric hash picks a bucket in a Map<number, Flow> whose flows
+ * chain through `nextInBucket`; every flow also sits on an LRU list (most recent first), so idle expiry walks from
+ * the tail and the memory cap evicts the least recently seen flow (counted as `flow.memcap_evicted`).
+ *
+ * Direction: the first packet's sender is the client ("to_server"), except a TCP SYN+ACK first, whose receiver is
+ * (Suricata does the same). TCP state follows RFC 9293 §3.3.2 loosely, as a passive observer can.
+ */
+import { IpProto, type Tuple } from './decode.ts';
+import { TcpFlag } from './tcp.ts';
+
+export const TcpState = {
+  none: 'none',
+  synSent: 'syn_sent',
+  synRecv: 'syn_recv',
+  established: 'established',
+  finWait1: 'fin_wait1',
+  closing: 'closing',
+  closed: 'closed',
+} as const;
+export type TcpStateName = (typeof TcpState)[keyof typeof TcpState];
+
+export const FlowEndReason = { timeout: 'timeout', forced: 'forced', shutdown: 'shutdown' } as const;
+export type FlowEndReasonName = (typeof FlowEndReason)[keyof typeof FlowEndReason];
+
+export const MAX_FLOW_VLANS = 3;
+
+export interface FlowTableOptions {
+  /** Most flows held at once; past it the least recently seen flow is evicted. Why 65536: ~30 MB of flow state. */
+  maxFlows: number;
+  /** Idle timeouts in seconds, Suricata's default `flow-timeouts` ("new" until both directions were seen). */
+  tcpEstablishedTimeout: number;
+  tcpClosedTimeout: number;
+  tcpNewTimeout: number;
+  udpNewTimeout: number;
+  udpEstablishedTimeout: number;
+  otherNewTimeout: number;
+  otherEstablishedTimeout: number;
+  /** A long-lived flow is logged and its counters restarted after this many seconds (like VPC flow logs' window). */
+  activeTimeout: number;
+}
+
+export const DEFAULT_FLOW_OPTIONS: FlowTableOptions = {
+  maxFlows: 65536,
+  tcpEstablishedTimeout: 600,
+  tcpClosedTimeout: 60,
+  tcpNewTimeout: 60,
+  udpNewTimeout: 30,
+  udpEstablishedTimeout: 300,
+  otherNewTimeout: 30,
+  otherEstablishedTimeout: 300,
+  activeTimeout: 1800,
+};
+
+export class Flow {
+  family = 0;
+  readonly src = new Uint32Array(4);
+  readonly dst = new Uint32Array(4);
+  proto = 0;
+  srcPort = 0;
+  dstPort = 0;
+  /** -1 when not tunnelled. */
+  vni = -1;
+  readonly vlans: number[] = new Array<number>(MAX_FLOW_VLANS).fill(0);
+  vlanCount = 0;
+  icmpType = -1;
+  icmpCode = -1;
+  respIcmpType = -1;
+  respIcmpCode = -1;
+  noL4 = true;
+  /** True for the outer carrier flow of a tunnel (logged like Suricata, never parsed). */
+  isTunnelCarrier = false;
+
+  pktsToServer = 0;
+  pktsToClient = 0;
+  bytesToServer = 0;
+  bytesToClient = 0;
+  startMicros = 0;
+  lastMicros = 0;
+  tcpFlagsTs = 0;
+  tcpFlagsTc = 0;
+  tcpState: TcpStateName = TcpState.none;
+  finToServer = false;
+  finToClient = false;
+  /** Set when any direction saw data (for "established" on non-TCP). */
+  seenToClient = false;
+  /** Monotonic per table; with the key hash it makes the EVE flow_id. */
+  serial = 0;
+  hash = 0;
+  /** Opaque per-flow state owned by the sensor (reassembly, app parsers, app_proto). */
+  ext: unknown = null;
+
+  nextInBucket: Flow | null = null;
+  lruPrev: Flow | null = null;
+  lruNext: Flow | null = null;
+}
+
+/** `final` is false for an active-timeout report: the flow goes on with fresh counters and its parsing state. */
+export type FlowEndFn = (f: Flow, reason: FlowEndReasonName, final: boolean) => void;
+
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function endpointHash(a: Uint32Array, port: number): number {
+  return mix(((a[0] as number) ^ Math.imul(a[1] as number, 31) ^ Math.imul(a[2] as number, 961) ^ Math.imul(a[3] as number, 29791) ^ (port << 7)) >>> 0);
+}
+
+/** ICMP flows: request and reply share a flow (key ports = the lower/higher of type and its counterpart). */
+function icmpKeyPorts(proto: number, ty: number, code: number): number {
+  if (proto === IpProto.icmp) {
+    if (ty === 0 || ty === 8) return 8;
+    if (ty === 13 || ty === 14) return 13;
+    if (ty === 15 || ty === 16) return 15;
+    if (ty === 17 || ty === 18) return 17;
+    if (ty === 9 || ty === 10) return 9;
+  } else {
+    if (ty === 128 || ty === 129) return 128;
+    if (ty === 133 || ty === 134) return 133;
+    if (ty === 135 || ty === 136) return 135;
+  }
+  return 256 + ty * 256 + code;
+}
+
+const isIcmpProto = (p: number): boolean => p === IpProto.icmp || p === IpProto.icmpv6;
+
+export class FlowTable {
+  private readonly buckets = new Map<number, Flow>();
+  private lruHead: Flow | null = null;
+  private lruTail: Flow | null = null;
+  private readonly free: Flow[] = [];
+  private serial = 0;
+  size = 0;
+  created = 0;
+  evicted = 0;
+  /** Direction of the last looked-up packet: 0 to_server, 1 to_client. */
+  lastDir: 0 | 1 = 0;
+  private readonly opts: FlowTableOptions;
+  private readonly onEnd: FlowEndFn;
+
+  constructor(onEnd: FlowEndFn, opts: Partial<FlowTableOptions> = {}) {
+    this.onEnd = onEnd;
+    this.opts = { ...DEFAULT_FLOW_OPTIONS, ...opts };
+  }
+
+  private keyHash(t: Tuple, vni: number, vlans: readonly number[], vlanCount: number): number {
+    const icmp = isIcmpProto(t.proto);
+    const sp = icmp ? icmpKeyPorts(t.proto, t.icmpType, t.icmpCode) : t.srcPort;
+    const dp = icmp ? sp : t.dstPort;
+    // addition is commutative, so both directions land in one bucket
+    let h = (endpointHash(t.src, sp) + endpointHash(t.dst, dp)) >>> 0;
+    h = mix(h ^ (t.proto << 24) ^ (vni + 1));
+    for (let i = 0; i < vlanCount; i++) h = mix(h ^ (vlans[i] as number));
+    return h;
+  }
+
+  /** 0: same orientation, 1: reversed, -1: not this flow. */
+  private match(f: Flow, t: Tuple, vni: number, vlans: readonly number[], vlanCount: number): number {
+    if (f.proto !== t.proto || f.family !== t.family || f.vni !== vni || f.vlanCount !== vlanCount) return -1;
+    for (let i = 0; i < vlanCount; i++) if (f.vlans[i] !== vlans[i]) return -1;
+    const icmp = isIcmpProto(t.proto);
+    if (icmp && icmpKeyPorts(t.proto, t.icmpType, t.icmpCode) !== icmpKeyPorts(f.proto, f.icmpType, f.icmpCode)) return -1;
+    const fwdPorts = icmp || (f.srcPort === t.srcPort && f.dstPort === t.dstPort);
+    if (fwdPorts && eq(f.src, t.src) && eq(f.dst, t.dst)) {
+      // an ICMP reply from the same host to itself is still "forward"; fine
+      return 0;
+    }
+    const revPorts = icmp || (f.srcPort === t.dstPort && f.dstPort === t.srcPort);
+    if (revPorts && eq(f.src, t.dst) && eq(f.dst, t.src)) return 1;
+    return -1;
+  }
+
+  /**
+   * Finds or creates the flow of this packet and accounts it (packets, bytes, flags, state). `lastDir` tells the
+   * packet's direction afterwards.
+   */
+  packet(t: Tuple, vni: number, vlans: readonly number[], vlanCount: number, now: number, carrier = false): Flow {
+    const vc = vlanCount > MAX_FLOW_VLANS ? MAX_FLOW_VLANS : vlanCount;
+    const h = this.keyHash(t, vni, vlans, vc);
+    let f = this.buckets.get(h) ?? null;
+    let dir = -1;
+    while (f !== null) {
+      dir = this.match(f, t, vni, vlans, vc);
+      if (dir >= 0) break;
+      f = f.nextInBucket;
+    }
+    if (f === null) {
+      f = this.create(t, vni, vlans, vc, now, h, carrier);
+      dir = 0;
+      if (t.proto === IpProto.tcp && !t.noL4 && (t.tcpFlags & (TcpFlag.syn | TcpFlag.ack)) === (TcpFlag.syn | TcpFlag.ack)) {
+        // we joined at the SYN+ACK: the receiver is the client
+        swapEndpoints(f);
+        dir = 1;
+      }
+    } else {
+      if (now - f.startMicros > this.opts.activeTimeout * 1e6) {
+        this.onEnd(f, FlowEndReason.timeout, false);
+        restart(f, now);
+      }
+      this.touch(f);
+    }
+    this.lastDir = dir as 0 | 1;
+    account(f, t, dir as 0 | 1, now);
+    return f;
+  }
+
+  private create(t: Tuple, vni: number, vlans: readonly number[], vc: number, now: number, h: number, carrier: boolean): Flow {
+    if (this.size >= this.opts.maxFlows && this.lruTail !== null) {
+      this.evicted++;
+      this.end(this.lruTail, FlowEndReason.forced);
+    }
+    const f = this.free.pop() ?? new Flow();
+    f.family = t.family;
+    f.src.set(t.src);
+    f.dst.set(t.dst);
+    f.proto = t.proto;
+    f.srcPort = t.srcPort;
+    f.dstPort = t.dstPort;
+    f.noL4 = t.noL4;
+    f.icmpType = t.icmpType;
+    f.icmpCode = t.icmpCode;
+    f.respIcmpType = -1;
+    f.respIcmpCode = -1;
+    f.vni = vni;
+    f.vlanCount = vc;
+    for (let i = 0; i < vc; i++) f.vlans[i] = vlans[i] as number;
+    f.isTunnelCarrier = carrier;
+    f.hash = h;
+    f.serial = ++this.serial;
+    f.ext = null;
+    restart(f, now);
+    f.tcpState = TcpState.none;
+    f.finToServer = f.finToClient = false;
+    f.nextInBucket = this.buckets.get(h) ?? null;
+    this.buckets.set(h, f);
+    f.lruPrev = null;
+    f.lruNext = this.lruHead;
+    if (this.lruHead) this.lruHead.lruPrev = f;
+    this.lruHead = f;
+    if (!this.lruTail) this.lruTail = f;
+    this.size++;
+    this.created++;
+    return f;
+  }
+
+  private touch(f: Flow): void {
+    if (this.lruHead === f) return;
+    // unlink
+    if (f.lruPrev) f.lruPrev.lruNext = f.lruNext;
+    if (f.lruNext) f.lruNext.lruPrev = f.lruPrev;
+    if (this.lruTail === f) this.lruTail = f.lruPrev;
+    f.lruPrev = null;
+    f.lruNext = this.lruHead;
+    if (this.lruHead) this.lruHead.lruPrev = f;
+    this.lruHead = f;
+  }
+
+  private end(f: Flow, reason: FlowEndReasonName): void {
+    this.onEnd(f, reason, true);
+    // bucket unlink
+    let p = this.buckets.get(f.hash) ?? null;
+    if (p === f) {
+      if (f.nextInBucket) this.buckets.set(f.hash, f.nextInBucket);
+      else this.buckets.delete(f.hash);
+    } else {
+      while (p !== null && p.nextInBucket !== f) p = p.nextInBucket;
+      if (p) p.nextInBucket = f.nextInBucket;
+    }
+    if (f.lruPrev) f.lruPrev.lruNext = f.lruNext;
+    if (f.lruNext) f.lruNext.lruPrev = f.lruPrev;
+    if (this.lruHead === f) this.lruHead = f.lruNext;
+    if (this.lruTail === f) this.lruTail = f.lruPrev;
+    f.nextInBucket = f.lruPrev = f.lruNext = null;
+    f.ext = null;
+    this.size--;
+    this.free.push(f);
+  }
+
+  private idleTimeout(f: Flow): number {
+    const o = this.opts;
+    if (f.proto === IpProto.tcp) {
+      if (f.tcpState === TcpState.closed) return o.tcpClosedTimeout;
+      if (f.tcpState === TcpState.established || f.tcpState === TcpState.finWait1 || f.tcpState === TcpState.closing) return o.tcpEstablishedTimeout;
+      return o.tcpNewTimeout;
+    }
+    const est = f.pktsToServer > 0 && f.pktsToClient > 0;
+    if (f.proto === IpProto.udp) return est ? o.udpEstablishedTimeout : o.udpNewTimeout;
+    return est ? o.otherEstablishedTimeout : o.otherNewTimeout;
+  }
+
+  /**
+   * Ends flows idle longer than their timeout. Walks from the LRU tail; stops at the first flow not yet idle past the
+   * longest timeout. Call it as time advances (the sensor does so at most once per second of packet time).
+   */
+  expire(now: number): number {
+    let n = 0;
+    let f = this.lruTail;
+    const o = this.opts;
+    // the list is ordered by last packet time, so once a flow is fresher than the shortest timeout, all the rest are
+    const shortest = Math.min(o.tcpEstablishedTimeout, o.tcpClosedTimeout, o.tcpNewTimeout, o.udpNewTimeout, o.udpEstablishedTimeout, o.otherNewTimeout, o.otherEstablishedTimeout) * 1e6;
+    while (f !== null) {
+      const prev = f.lruPrev;
+      const idle = now - f.lastMicros;
+      if (idle > this.idleTimeout(f) * 1e6) {
+        this.end(f, FlowEndReason.timeout);
+        n++;
+      } else if (idle <= shortest) {
+        break;
+      }
+      f = prev;
+    }
+    return n;
+  }
+
+  /** Ends every flow (end of a pcap, daemon shutdown). */
+  flush(reason: FlowEndReasonName = FlowEndReason.shutdown): void {
+    // oldest first, so records come out roughly in start order
+    while (this.lruTail !== null) this.end(this.lruTail, reason);
+  }
+}
+
+function eq(a: Uint32Array, b: Uint32Array): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
+function swapEndpoints(f: Flow): void {
+  for (let i = 0; i < 4; i++) {
+    const x = f.src[i] as number;
+    f.src[i] = f.dst[i] as number;
+    f.dst[i] = x;
+  }
+  const p = f.srcPort;
+  f.srcPort = f.dstPort;
+  f.dstPort = p;
+}
+
+function restart(f: Flow, now: number): void {
+  f.pktsToServer = f.pktsToClient = 0;
+  f.bytesToServer = f.bytesToClient = 0;
+  f.startMicros = f.lastMicros = now;
+  f.tcpFlagsTs = f.tcpFlagsTc = 0;
+  f.seenToClient = false;
+}
+
+function account(f: Flow, t: Tuple, dir: 0 | 1, now: number): void {
+  if (now > f.lastMicros) f.lastMicros = now;
+  if (dir === 0) {
+    f.pktsToServer++;
+    f.bytesToServer += t.length;
+  } else {
+    f.pktsToClient++;
+    f.bytesToClient += t.length;
+    f.seenToClient = true;
+    if (f.respIcmpType < 0 && t.icmpType >= 0) {
+      f.respIcmpType = t.icmpType;
+      f.respIcmpCode = t.icmpCode;
+    }
+  }
+  if (f.proto !== IpProto.tcp || t.noL4) return;
+  const fl = t.tcpFlags;
+  if (dir === 0) f.tcpFlagsTs |= fl;
+  else f.tcpFlagsTc |= fl;
+  if (fl & TcpFlag.rst) {
+    f.tcpState = TcpState.closed;
+    return;
+  }
+  switch (f.tcpState) {
+    case TcpState.none:
+      if ((fl & (TcpFlag.syn | TcpFlag.ack)) === TcpFlag.syn) f.tcpState = TcpState.synSent;
+      else if ((fl & (TcpFlag.syn | TcpFlag.ack)) === (TcpFlag.syn | TcpFlag.ack)) f.tcpState = TcpState.synRecv;
+      else f.tcpState = TcpState.established; // joined mid-stream (one-sided or late mirror)
+      break;
+    case TcpState.synSent:
+      if (dir === 1 && (fl & (TcpFlag.syn | TcpFlag.ack)) === (TcpFlag.syn | TcpFlag.ack)) f.tcpState = TcpState.synRecv;
+      else if (dir === 0 && (fl & TcpFlag.ack) && !(fl & TcpFlag.syn)) f.tcpState = TcpState.established; // SYN-reply unseen (one-sided)
+      break;
+    case TcpState.synRecv:
+      if ((fl & TcpFlag.ack) && !(fl & TcpFlag.syn)) f.tcpState = TcpState.established;
+      break;
+    default:
+      break;
+  }
+  if (fl & TcpFlag.fin) {
+    if (dir === 0) f.finToServer = true;
+    else f.finToClient = true;
+    f.tcpState = f.finToServer && f.finToClient ? TcpState.closing : TcpState.finWait1;
+  } else if (f.tcpState === TcpState.closing && (fl & TcpFlag.ack)) {
+    f.tcpState = TcpState.closed;
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * The sensor pipeline, shared by `netwatch sensor decode` (pcap) and the daemon (UDP datagrams): decode ->
+ * per-layer counts and anomalies -> flow table -> TCP reassembly / UDP DNS -> application parsers -> EVE records
+ * handed to a sink callback. Pure (no I/O); the caller owns reading and writing.
+ */
+import { type AnomalyCode } from './anomalies.ts';
+import { type AppSink, type Direction, type EveDns, type EveHttp, type EveTls, type StreamParser, decodeDns, looksLikeDns } from './app/index.ts';
+import { IpProto, PacketDecoder, type Tuple } from './decode.ts';
+import { type EveRecord, type VniLookup, eveAnomaly, eveFlow, eveHeader } from './eve.ts';
+import { type Flow, type FlowEndReasonName, FlowTable, type FlowTableOptions } from './flow.ts';
+import { DEFAULT_REASSEMBLY_OPTIONS, ReassemblyBudget, type ReassemblyOptions, TcpStream } from './reassembly.ts';
+import { type DecodeResult, LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
+
+/** Builds the per-flow stream parser (HTTP/TLS/DNS-over-TCP detection by content). */
+export type ParsingStream = StreamParser & { readonly protocol?: string | null };
+/** Returns null when the flow is not worth parsing (its packets are then not reassembled). */
+export type StreamParserFactory = (sink: AppSink, hint: { srcPort: number; dstPort: number }) => ParsingStream | null;
+
+export interface SensorOptions {
+  flow?: Partial<FlowTableOptions>;
+  reassembly?: Partial<ReassemblyOptions>;
+  /** Global cap on held out-of-order TCP bytes. */
+  reassemblyMemcap?: number;
+  mirror?: VniLookup;
+  /** Log the outer UDP flow of a tunnel too (Suricata does; the daemon never sees it). Default true. */
+  logTunnelCarriers?: boolean;
+  /** TCP application parsing; without it flows and DNS over UDP are still logged. */
+  streamParsers?: StreamParserFactory;
+  /** Anomaly records per (source, code) per window; the rest are counted, not logged. */
+  anomalyBurst?: number;
+  anomalyWindowSec?: number;
+}
+
+export interface SensorStats {
+  packets: number;
+  bytes: number;
+  /** Packets with an IP header decoded (innermost). */
+  decoded: number;
+  truncated: number;
+  tunnelled: number;
+  layers: Record<string, number>;
+  anomalies: Record<string, number>;
+  anomaly_records_suppressed: number;
+  records: Record<string, number>;
+  flows: { created: number; evicted: number; active: number };
+  stream: { gaps: number; memcap_used: number };
+  internal_errors: number;
+}
+
+interface FlowExt {
+  appProto?: string;
+  stream: TcpStream | null;
+  parser: ParsingStream | null;
+  /** The factory declined this flow. */
+  unparsed: boolean;
+}
+
+export class Sensor {
+  readonly dec = new PacketDecoder();
+  readonly flows: FlowTable;
+  private readonly emit: (r: EveRecord) => void;
+  private readonly opts: SensorOptions;
+  private readonly budget: ReassemblyBudget;
+  private readonly reOpts: ReassemblyOptions;
+  private readonly layerCounts = new Float64Array(MAX_LAYERS + 16);
+  private readonly anomalyCounts = new Map<AnomalyCode, number>();
+  private readonly recordCounts = new Map<string, number>();
+  private readonly throttle = new Map<string, { window: number; n: number }>();
+  private lastExpire = 0;
+  private now = 0;
+  private curFlow: Flow | null = null;
+  packets = 0;
+  bytes = 0;
+  decoded = 0;
+  truncated = 0;
+  tunnelled = 0;
+  suppressed = 0;
+  internalErrors = 0;
+
+  constructor(emit: (r: EveRecord) => void, opts: SensorOptions = {}) {
+    this.emit = emit;
+    this.opts = opts;
+    this.budget = new ReassemblyBudget(opts.reassemblyMemcap);
+    this.reOpts = { ...DEFAULT_REASSEMBLY_OPTIONS, ...opts.reassembly };
+    this.flows = new FlowTable((f, reason, final) => this.flowEnded(f, reason, final), opts.flow);
+  }
+
+  /** One captured frame (pcap mode). */
+  frame(buf: Uint8Array, off: number, len: number, linkType: number, tsMicros: number): void {
+    this.begin(len, tsMicros);
+    try {
+      this.dec.decodeFrame(buf, off, off + len, linkType);
+      this.after(buf);
+    } catch {
+      // the last resort (HOUSE-STYLE 4.4): one bad packet never stops the sensor
+      this.internalError();
+    }
+  }
+
+  /** One UDP datagram received on the VXLAN port (daemon mode): starts at the VXLAN header. */
+  datagram(buf: Uint8Array, off: number, len: number, tsMicros: number): void {
+    this.begin(len, tsMicros);
+    try {
+      this.dec.decodeVxlanDatagram(buf, off, off + len);
+      this.after(buf);
+    } catch {
+      this.internalError();
+    }
+  }
+
+  private internalError(): void {
+    this.internalErrors++;
+    this.countAnomaly('internal.decoder_exception');
+  }
+
+  private begin(len: number, ts: number): void {
+    this.packets++;
+    this.bytes += len;
+    if (ts > this.now) this.now = ts;
+    if (this.now - this.lastExpire >= 1e6) {
+      this.lastExpire = this.now;
+      this.flows.expire(this.now);
+    }
+  }
+
+  private countAnomaly(code: AnomalyCode): void {
+    this.anomalyCounts.set(code, (this.anomalyCounts.get(code) ?? 0) + 1);
+  }
+
+  private after(buf: Uint8Array): void {
+    const d = this.dec;
+    const r: DecodeResult = d.r;
+    for (let i = 0; i < r.layerCount; i++) {
+      const k = r.layers[i] as LayerKind;
+      this.layerCounts[k] = (this.layerCounts[k] as number) + 1;
+    }
+    if (r.truncated) this.truncated++;
+    if (d.encapDepth > 0) this.tunnelled++;
+    const ts = this.now;
+    if (d.outer.family !== 0 && this.opts.logTunnelCarriers !== false) {
+      this.flows.packet(d.outer, -1, d.eth.vlanIds, 0, ts, true);
+    }
+    let f: Flow | null = null;
+    const t = d.tuple;
+    if (t.family !== 0) {
+      this.decoded++;
+      f = this.flows.packet(t, d.vni, d.eth.vlanIds, d.eth.vlanCount, ts);
+    }
+    this.curFlow = f;
+    for (let i = 0; i < r.anomalyCount; i++) this.anomaly(r.anomalies[i] as AnomalyCode, f, t);
+    if (f === null || t.noL4) return;
+    if (t.proto === IpProto.tcp) this.tcp(f, buf);
+    else if (t.proto === IpProto.udp && d.payloadLen > 0 ) this.udp(f, t, buf);
+  }
+
+  private ext(f: Flow): FlowExt {
+    let e = f.ext as FlowExt | null;
+    if (e === null) {
+      e = { stream: null, parser: null, unparsed: false };
+      f.ext = e;
+    }
+    return e;
+  }
+
+  private tcp(f: Flow, buf: Uint8Array): void {
+    const factory = this.opts.streamParsers;
+    if (!factory || f.isTunnelCarrier) return;
+    const e = this.ext(f);
+    if (e.unparsed) return;
+    if (e.stream === null) {
+      const parser = factory(this.sinkFor(f), { srcPort: f.srcPort, dstPort: f.dstPort });
+      if (parser === null) {
+        e.unparsed = true;
+        return;
+      }
+      e.parser = parser;
+      e.stream = new TcpStream(parser, (code) => this.anomaly(code, f, null), this.budget, this.reOpts);
+    }
+    const h = this.dec.tcp;
+    e.stream.segment(this.flows.lastDir, h.seq, h.flags, buf, h.payloadOff, h.payloadLen);
+    if (!e.appProto && e.parser?.protocol && e.parser.protocol !== 'unknown') e.appProto = e.parser.protocol;
+  }
+
+  private udp(f: Flow, t: Tuple, buf: Uint8Array): void {
+    if (f.isTunnelCarrier) return;
+    const d = this.dec;
+    const end = d.payloadOff + d.payloadLen;
+    const dnsPort = t.srcPort === 53 || t.dstPort === 53 || t.srcPort === 5353 || t.dstPort === 5353;
+    if (!dnsPort && !looksLikeDns(buf, d.payloadOff, end)) return;
+    const dns = decodeDns(buf, d.payloadOff, end, (code) => this.anomaly(code, f, null));
+    if (dns === null) return;
+    this.ext(f).appProto = 'dns';
+    this.record(this.app(f, 'dns', { dns }, this.flows.lastDir === 1));
+  }
+
+  private app(f: Flow, type: string, body: Record<string, unknown>, reverse: boolean): EveRecord {
+    const rec = eveHeader(f, type, this.now, { reverse, mirror: this.opts.mirror });
+    Object.assign(rec, body);
+    return rec;
+  }
+
+  private sinkFor(f: Flow): AppSink {
+    return {
+      http: (tx: EveHttp) => this.record(this.app(f, 'http', { http: tx }, false)),
+      tls: (tls: EveTls) => this.record(this.app(f, 'tls', { tls }, false)),
+      dns: (dns: EveDns, dir: Direction) => this.record(this.app(f, 'dns', { dns }, dir === 1)),
+      anomaly: (code, _dir) => this.anomaly(code, f, null),
+    };
+  }
+
+  private anomaly(code: AnomalyCode, f: Flow | null, _t: Tuple | null): void {
+    this.countAnomaly(code);
+    // per-source throttle (Zeek's weird rate limiting): the key is built only when an anomaly happens
+    const burst = this.opts.anomalyBurst ?? 10;
+    const win = (this.opts.anomalyWindowSec ?? 60) * 1e6;
+    const src = f ? `${f.vni}|${f.src.join('.')}` : `${this.dec.vni}|-`;
+    const key = `${src}|${code}`;
+    const w = Math.floor(this.now / win);
+    let th = this.throttle.get(key);
+    if (!th || th.window !== w) {
+      if (this.throttle.size > 100_000) this.throttle.clear();
+      th = { window: w, n: 0 };
+      this.throttle.set(key, th);
+    }
+    if (++th.n > burst) {
+      this.suppressed++;
+      return;
+    }
+    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni }));
+  }
+
+  private record(rec: EveRecord): void {
+    this.recordCounts.set(rec.event_type, (this.recordCounts.get(rec.event_type) ?? 0) + 1);
+    this.emit(rec);
+  }
+
+  private flowEnded(f: Flow, reason: FlowEndReasonName, final: boolean): void {
+    const e = f.ext as FlowExt | null;
+    if (final && e?.stream) {
+      const saved = this.curFlow;
+      this.curFlow = f;
+      e.stream.finish();
+      e.parser?.end();
+      if (!e.appProto && e.parser?.protocol && e.parser.protocol !== 'unknown') e.appProto = e.parser.protocol;
+      this.curFlow = saved;
+    }
+    if (reason === 'forced') this.countAnomaly('flow.memcap_evicted');
+    this.record(eveFlow(f, reason, { mirror: this.opts.mirror }));
+  }
+
+  /** The capture file ended inside a record (a cut download, a capture still being written). */
+  countTruncatedCapture(_danglingBytes: number): void {
+    this.countAnomaly('pcap.truncated_record');
+  }
+
+  /** End of input: every flow is logged (reason shutdown). */
+  finish(): void {
+    this.flows.flush();
+  }
+
+  stats(): SensorStats {
+    const layers: Record<string, number> = {};
+    for (let k = 1; k < this.layerCounts.length; k++) {
+      const name = LAYER_NAMES[k as LayerKind];
+      if (name && this.layerCounts[k]) layers[name] = this.layerCounts[k] as number;
+    }
+    return {
+      packets: this.packets,
+      bytes: this.bytes,
+      decoded: this.decoded,
+      truncated: this.truncated,
+      tunnelled: this.tunnelled,
+      layers,
+      anomalies: Object.fromEntries([...this.anomalyCounts].sort(([a], [b]) => a.localeCompare(b))),
+      anomaly_records_suppressed: this.suppressed,
+      records: Object.fromEntries(this.recordCounts),
+      flows: { created: this.flows.created, evicted: this.flows.evicted, active: this.flows.size },
+      stream: { gaps: this.anomalyCounts.get('stream.gap') ?? 0, memcap_used: this.budget.used },
+      internal_errors: this.internalErrors,
+    };
+  }
+}
+
