@@ -217,7 +217,8 @@ export async function respond(intent: Intent, cfg: NetwatchConfig, deps: Respond
   return outcome;
 }
 
-function emptyGuard(cfg: NetwatchConfig): GuardrailPolicy {
+/** Guardrail inputs that are not needed when only removing entries (sweep, unblock, list). */
+export function emptyGuard(cfg: NetwatchConfig): GuardrailPolicy {
   return {
     minPrefix: { 4: cfg.responder.minPrefixV4, 6: cfg.responder.minPrefixV6 },
     allowAwsServices: cfg.responder.allowAwsServices,
