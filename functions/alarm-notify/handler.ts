@@ -1,0 +1,68 @@
+/**
+ * alarm-notify: CloudWatch alarm state changes (EventBridge, or SNS) and findings → readable messages → the channels
+ * the routes name (Slack, DingTalk, Feishu, WeCom, SNS email/SMS), deduplicated and flap-damped.
+ * Thin: decode, format, hand to the notify pipeline. `netwatch invoke alarm-notify --event e.json` runs it locally.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { notifyRuntime } from '../../shared/aws/notify-runtime.ts';
+import type { RuntimeOverrides } from '../../shared/aws/notify-runtime.ts';
+import { logger, withDefaults } from '../../shared/middleware.ts';
+import { alarmResponses, formatAlarm } from '../../shared/notify/alarm.ts';
+import { AllChannelsFailedError } from '../../shared/notify/errors.ts';
+import { formatGuardDuty, formatNetwatchFinding } from '../../shared/notify/finding.ts';
+import type { NotifyMessage } from '../../shared/notify/model.ts';
+import { notifyMessage } from '../../shared/notify/pipeline.ts';
+import type { NotifyOutcome } from '../../shared/notify/pipeline.ts';
+import { decodeAlarmNotifyEvent } from './decode.ts';
+
+export interface AlarmNotifySummary {
+  items: number;
+  sent: number;
+  duplicates: number;
+  heldFlapping: number;
+  noRoute: number;
+  ignored: Record<string, number>;
+  outcomes: NotifyOutcome[];
+}
+
+export async function run(event: unknown, overrides: RuntimeOverrides = {}): Promise<AlarmNotifySummary> {
+  const items = decodeAlarmNotifyEvent(event);
+  const rt = await notifyRuntime(process.env, overrides);
+  const summary: AlarmNotifySummary = { items: items.length, sent: 0, duplicates: 0, heldFlapping: 0, noRoute: 0, ignored: {}, outcomes: [] };
+  const failures: AllChannelsFailedError[] = [];
+  for (const item of items) {
+    let msg: NotifyMessage;
+    if (item.kind === 'ignored') {
+      summary.ignored[item.reason] = (summary.ignored[item.reason] ?? 0) + 1;
+      logger.info('event ignored', { reason: item.reason });
+      continue;
+    } else if (item.kind === 'alarm') {
+      msg = formatAlarm(item.change, rt.config.alarms);
+      // the nacl-responder subscribes to the same alarm events and acts on alarms.rules[].response; say so here
+      for (const r of alarmResponses(item.change, rt.config.alarms)) {
+        (msg.notes ??= []).push(`Automatic response: ${r.action}${r.cidr ? ` ${r.cidr}` : ''} (${r.direction}) by nacl-responder`);
+      }
+    } else if (item.kind === 'guardduty') msg = formatGuardDuty(item.detail, item.envelope);
+    else msg = formatNetwatchFinding(item.detail, item.envelope);
+    try {
+      const out = await notifyMessage(msg, rt.ctx);
+      summary.outcomes.push(out);
+      if (out.outcome === 'sent') {
+        summary.sent += 1;
+        logger.info('notification sent', { dedupKey: out.dedupKey, channels: out.channels, failed: out.failed });
+      } else if (out.outcome === 'duplicate') summary.duplicates += 1;
+      else if (out.outcome === 'held-flapping') summary.heldFlapping += 1;
+      else summary.noRoute += 1;
+    } catch (err) {
+      if (!(err instanceof AllChannelsFailedError)) throw err;
+      logger.error('every channel failed', { dedupKey: msg.dedupKey, error: err.message });
+      failures.push(err);
+    }
+  }
+  // settle every item first; then fail the invocation so Lambda retries / dead-letters what was not delivered
+  if (failures[0]) throw failures[0];
+  return summary;
+}
+
+export const handler = withDefaults(middy<unknown, AlarmNotifySummary, Error, Context>()).handler(async (event) => run(event));

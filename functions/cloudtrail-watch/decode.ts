@@ -1,0 +1,54 @@
+import { EventShapeError } from '../../shared/errors.ts';
+import { CLOUDTRAIL_DETAIL_TYPES, CloudTrailRecordSchema, EventBridgeEnvelope } from '../../shared/notify/events.ts';
+import type { CloudTrailRecord } from '../../shared/notify/events.ts';
+
+/**
+ * cloudtrail-watch input → CloudTrail records. Accepted: EventBridge "AWS API Call via CloudTrail", "AWS Console
+ * Sign In via CloudTrail", "AWS Insight via CloudTrail"; for local runs also a CloudTrail log file
+ * (`{"Records": [...]}`) or a bare array of records.
+ */
+
+export interface DecodedRecord {
+  record: CloudTrailRecord;
+  detailType: string;
+}
+
+function issues(e: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  return e.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+function parseRecord(raw: unknown, where: string, fallbackId?: string): CloudTrailRecord {
+  const withId = raw && typeof raw === 'object' && !('eventID' in raw) && fallbackId ? { ...raw, eventID: fallbackId } : raw;
+  const r = CloudTrailRecordSchema.safeParse(withId);
+  if (!r.success) throw new EventShapeError(`${where}: ${issues(r.error)}`);
+  return r.data;
+}
+
+function detailTypeOf(r: CloudTrailRecord): string {
+  if (r.eventType === 'AwsCloudTrailInsight') return 'AWS Insight via CloudTrail';
+  if (r.eventType === 'AwsConsoleSignIn') return 'AWS Console Sign In via CloudTrail';
+  return 'AWS API Call via CloudTrail';
+}
+
+export function decodeCloudTrailEvent(event: unknown): DecodedRecord[] {
+  if (Array.isArray(event)) {
+    return event.map((raw, i) => {
+      const record = parseRecord(raw, `record ${i}`);
+      return { record, detailType: detailTypeOf(record) };
+    });
+  }
+  if (event && typeof event === 'object' && 'Records' in event && Array.isArray((event as { Records: unknown }).Records)) {
+    return (event as { Records: unknown[] }).Records.map((raw, i) => {
+      const record = parseRecord(raw, `Records[${i}]`);
+      return { record, detailType: detailTypeOf(record) };
+    });
+  }
+  const env = EventBridgeEnvelope.safeParse(event);
+  if (!env.success) throw new EventShapeError(`not an EventBridge CloudTrail event: ${issues(env.error)}`);
+  const dt = env.data['detail-type'];
+  if (!(CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(dt)) throw new EventShapeError(`unhandled detail-type "${dt}"`);
+  return [{ record: parseRecord(env.data.detail, dt, env.data.id), detailType: dt }];
+}

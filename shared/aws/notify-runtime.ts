@@ -1,0 +1,142 @@
+/**
+ * Wiring for alarm-notify and cloudtrail-watch: config, secrets, state store, SNS and EventBridge, chosen by mode.
+ *
+ * Config: local mode reads the file NETWATCH_CONFIG (default ./netwatch.config.yml); in Lambda, NETWATCH_CONFIG_PARAM
+ * names an SSM String parameter holding the same YAML (cached 5 min), else NETWATCH_CONFIG / the bundled default path.
+ * State: local mode `<local.stateDir>/notify/`; Lambda the DynamoDB table NOTIFY_STATE_TABLE.
+ * SNS / EventBridge: local mode appends to `<local.stateDir>/notify-outbox.jsonl`; Lambda publishes (bus EVENT_BUS_NAME).
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.ts';
+import { loadConfig, parseConfig } from '../config/load.ts';
+import type { NetwatchConfig } from '../config/schema.ts';
+import { defaultDeliveryDeps } from '../notify/deliver.ts';
+import type { DeliveryDeps, ResolvedChannel, SnsPublishInput } from '../notify/deliver.ts';
+import { appendOutbox, isLocalMode, stateDir } from '../notify/local.ts';
+import type { PipelineCtx } from '../notify/pipeline.ts';
+import { createSecretResolver, resolveChannel } from '../notify/secrets.ts';
+import type { SecretFetchers, SecretResolver } from '../notify/secrets.ts';
+import { FileStateStore } from '../notify/store.ts';
+import type { StateStore } from '../notify/store.ts';
+import { DynamoStateStore } from './dynamodb-state.ts';
+import { putEvents } from './eventbridge.ts';
+import type { BusEvent } from './eventbridge.ts';
+import { awsSecretFetchers, configFromSsm } from './parameters.ts';
+import { snsPublisher } from './sns.ts';
+
+export interface NotifyRuntime {
+  config: NetwatchConfig;
+  local: boolean;
+  /** local mode: absolute state directory */
+  stateDir?: string;
+  ctx: PipelineCtx;
+  /** EventBridge (bus EVENT_BUS_NAME, default "netwatch") or, locally, the outbox file */
+  publish: (events: BusEvent[]) => Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  fetch?: typeof fetch;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  secretFetchers?: SecretFetchers;
+  store?: StateStore;
+  snsPublish?: (input: SnsPublishInput) => Promise<{ MessageId?: string }>;
+  publish?: (events: BusEvent[]) => Promise<void>;
+  backoffBaseMs?: number;
+  maxRetryAfterMs?: number;
+  rateLimits?: DeliveryDeps['rateLimits'];
+}
+
+async function readConfig(env: NodeJS.ProcessEnv, local: boolean): Promise<NetwatchConfig> {
+  const param = env.NETWATCH_CONFIG_PARAM;
+  if (param && !local) {
+    let raw: unknown;
+    try {
+      raw = parseYaml(await configFromSsm(param));
+    } catch (err) {
+      throw new ConfigError(`ssm:${param}: cannot read config parameter`, { cause: err });
+    }
+    return parseConfig(raw, `ssm:${param}`);
+  }
+  return loadConfig(env.NETWATCH_CONFIG ?? './netwatch.config.yml');
+}
+
+// resolvers cache secrets for the life of the process; one per mode
+const resolvers = new Map<string, SecretResolver>();
+
+export async function notifyRuntime(env: NodeJS.ProcessEnv = process.env, o: RuntimeOverrides = {}): Promise<NotifyRuntime> {
+  const local = isLocalMode(env);
+  const config = await readConfig(env, local);
+  const dir = local ? stateDir(config.local.stateDir) : undefined;
+
+  let resolve: SecretResolver;
+  if (o.secretFetchers) resolve = createSecretResolver(o.secretFetchers, { allowLiterals: local });
+  else {
+    const k = local ? 'local' : 'aws';
+    resolve = resolvers.get(k) ?? createSecretResolver(awsSecretFetchers(), { allowLiterals: local });
+    resolvers.set(k, resolve);
+  }
+
+  let store = o.store;
+  if (!store) {
+    if (dir) store = new FileStateStore(join(dir, 'notify'), o.now);
+    else {
+      const table = env.NOTIFY_STATE_TABLE;
+      if (!table) throw new ConfigError('NOTIFY_STATE_TABLE: environment variable not set (the DynamoDB dedup table)');
+      store = new DynamoStateStore(table, undefined, o.now);
+    }
+  }
+
+  const snsPublish =
+    o.snsPublish ??
+    (dir
+      ? async (input: SnsPublishInput) => {
+          await appendOutbox(dir, 'sns.publish', input);
+          return { MessageId: `local-${createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16)}` };
+        }
+      : snsPublisher());
+
+  const busName = env.EVENT_BUS_NAME ?? 'netwatch';
+  const publish =
+    o.publish ??
+    (dir
+      ? async (events: BusEvent[]) => {
+          for (const e of events) await appendOutbox(dir, 'events.putEvents', { EventBusName: busName, Source: e.source, DetailType: e.detailType, Detail: e.detail });
+        }
+      : async (events: BusEvent[]) => {
+          await putEvents(busName, events);
+        });
+
+  const deps = defaultDeliveryDeps({
+    snsPublish,
+    store,
+    retries: config.notify.retries,
+    timeoutMs: config.notify.timeoutMs,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.sleep ? { sleep: o.sleep } : {}),
+    ...(o.backoffBaseMs !== undefined ? { backoffBaseMs: o.backoffBaseMs } : {}),
+    ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),
+    ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
+  });
+
+  const channelCache = new Map<string, Promise<ResolvedChannel>>();
+  const ctx: PipelineCtx = {
+    routes: config.routes,
+    store,
+    settings: config.notify,
+    deps,
+    channel: (name) => {
+      let p = channelCache.get(name);
+      if (!p) {
+        const ch = config.channels[name];
+        p = ch ? resolveChannel(name, ch, resolve) : Promise.reject(new ConfigError(`routes: unknown channel "${name}"`));
+        channelCache.set(name, p);
+      }
+      return p;
+    },
+  };
+  return { config, local, ...(dir ? { stateDir: dir } : {}), ctx, publish };
+}
