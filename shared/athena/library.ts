@@ -13,7 +13,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PipelineError } from '../errors.ts';
+import { PipelineError, UsageError } from '../errors.ts';
 
 /** A query file that is missing, unreadable or has a bad header. */
 export class QueryLibraryError extends PipelineError {
@@ -123,6 +123,6 @@ export function resolveQuery(nameOrFile: string): QueryDef {
   }
   const stem = nameOrFile.replace(/^(queries|detections)\//, '');
   const hit = listQueries().find((q) => q.name === stem);
-  if (!hit) throw new QueryLibraryError(`unknown query "${nameOrFile}" (netwatch query --list shows the names)`);
+  if (!hit) throw new UsageError(`unknown query "${nameOrFile}" (netwatch query --list shows the names)`);
   return hit;
 }
