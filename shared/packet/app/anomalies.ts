@@ -54,7 +54,7 @@ export const APP_ANOMALIES = [
   'tls.certificate_len_invalid',
   'tls.certificate_invalid',
   'tls.gap',
-  'tls.not_tls',
+  'tls.handshake_incomplete',
 ] as const;
 
 export type AppAnomalyCode = (typeof APP_ANOMALIES)[number];
@@ -108,7 +108,7 @@ export const APP_ANOMALY_TABLE: Readonly<Record<AppAnomalyCode, string>> = {
   'tls.certificate_len_invalid': 'TLS Certificate message list or entry length invalid',
   'tls.certificate_invalid': 'server certificate is not parseable X.509 DER',
   'tls.gap': 'TLS stream lost bytes; handshake parsing stopped in that direction',
-  'tls.not_tls': 'stream detected as TLS stopped looking like TLS records',
+  'tls.handshake_incomplete': 'flow ended inside a handshake message that was being collected',
 };
 
 export function isAppAnomalyCode(s: string): s is AppAnomalyCode {

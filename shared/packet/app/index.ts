@@ -15,6 +15,10 @@ export type { AppAnomalyCode } from './anomalies.ts';
 export { Dir } from './types.ts';
 export { DnsTcpParser, decodeDns, looksLikeDns, rcodeName, rrtypeName } from './dns.ts';
 export { HttpParser, parseRequestLine, parseStatusLine, probeHttp } from './http.ts';
+export { TlsParser, isGrease, ja3String, ja3sString, ja4, parseClientHello, parseServerHello, tlsVersionName } from './tls.ts';
+export type { ClientHelloInfo, ServerHelloInfo } from './tls.ts';
+export { parseCertificate } from './x509.ts';
+export type { CertInfo } from './x509.ts';
 export type {
   AnomalyFn,
   AppProtocol,
