@@ -116,6 +116,12 @@ export const LocalConfig = z
     networkAcls: z.string().optional(),
     inventory: z.string().optional(),
     vpcs: z.string().optional(),
+    // issue 6 (mirror-manager, optional): DescribeInstances / DescribeSubnets / DescribeTrafficMirrorSessions /
+    // DescribeInstanceTypes output files
+    instances: z.string().optional(),
+    subnets: z.string().optional(),
+    mirrorSessions: z.string().optional(),
+    instanceTypes: z.string().optional(),
     stateDir: z.string().default('.netwatch/state'),
   })
   .passthrough();
