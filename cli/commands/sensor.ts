@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../shared/errors.ts';
-import type { EveRecord } from '../../shared/packet/eve.ts';
+import type { EveRecord, VniLookup } from '../../shared/packet/eve.ts';
+import { vniLookupFrom } from '../../shared/packet/vni-map.ts';
 import { PcapReader } from '../../shared/packet/pcap.ts';
 import { Sensor, type SensorStats } from '../../shared/packet/sensor.ts';
 import { defaultStreamParsers } from '../../shared/packet/streams.ts';
@@ -14,6 +15,8 @@ export interface DecodeOptions {
   out?: string;
   stats?: boolean;
   progress?: boolean;
+  communityIdSeed?: string;
+  vniMap?: string;
 }
 
 export interface DecodeResultSummary {
@@ -33,6 +36,8 @@ export async function runDecode(file: string, o: DecodeOptions, write: (s: strin
     if (err instanceof UsageError) throw err;
     throw new Error(`cannot read ${file}`, { cause: err });
   }
+  const seed = o.communityIdSeed === undefined ? 0 : Number(o.communityIdSeed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 65535) throw new UsageError('--community-id-seed must be an integer 0..65535');
   const stem = `${basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${createHash('sha1').update(`${file}:${size}`).digest('hex').slice(0, 10)}`;
   // the sink pulls in the AWS SDK (S3); load it only when writing objects
   const sink: PartitionedSink | null = o.out ? new (await import('../../sensor-ami/src/sink.ts')).PartitionedSink({ out: o.out, stem }) : null;
@@ -47,7 +52,7 @@ export async function runDecode(file: string, o: DecodeOptions, write: (s: strin
         lineBytes += l.length;
       }
     },
-    { streamParsers: defaultStreamParsers },
+    { streamParsers: defaultStreamParsers, communityIdSeed: seed, mirror: await loadVniMap(o.vniMap) },
   );
   const reader = new PcapReader((p) => sensor.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
   const started = performance.now();
@@ -84,6 +89,22 @@ export async function runDecode(file: string, o: DecodeOptions, write: (s: strin
   return { file, stats, ...(sink ? { sink: sink.stats } : {}) };
 }
 
+/**
+ * The VNI map file: `{ "<vni>": { "session_id": "tms-…", "source_eni": "eni-…", "instance_id": "i-…" } }` or an array of
+ * `{ vni, session_id, source_eni, instance_id }` (both shapes are accepted; see docs/sensor.md).
+ */
+async function loadVniMap(path: string | undefined): Promise<VniLookup | undefined> {
+  if (!path) return undefined;
+  const { readFile } = await import('node:fs/promises');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--vni-map ${path}: not readable JSON`, { cause: err });
+  }
+  return vniLookupFrom(raw, path);
+}
+
 function defaultWrite(s: string): boolean {
   return process.stdout.write(s);
 }
@@ -96,6 +117,8 @@ export function registerSensor(program: Command): void {
     .argument('<pcap>', 'capture file (pcap or pcapng)')
     .option('--out <dir|s3://bucket/prefix>', 'write gzip JSON-lines objects under <out>/sensor/event_type=…/dt=…/hour=…/ instead of stdout')
     .option('--stats', 'print a JSON stats object on stderr (packets, bytes, per-layer counts, anomalies, pps)')
+    .option('--community-id-seed <n>', 'Community ID seed (Suricata community-id-seed)', '0')
+    .option('--vni-map <file.json>', 'VNI -> mirror session map (the mirror manager\'s JSON) to label records with mirror: {...}')
     .option('--no-progress', 'no progress line on a TTY')
     .action(async (file: string, o: DecodeOptions) => {
       const r = await runDecode(file, o);

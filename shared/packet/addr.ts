@@ -1,4 +1,8 @@
-/** Address text forms, made only when a record is emitted: dotted quad, and RFC 5952 canonical IPv6. */
+/**
+ * Address text forms, made only when a record is emitted. EVE records use Suricata's spelling of IPv6 (every group,
+ * four lowercase hex digits: `2607:f8b0:400a:0800:0000:0000:0000:200e`), so existing EVE queries match; the RFC 5952
+ * form is for humans (docs, CLI messages).
+ */
 
 export function ipv4ToString(w: number): string {
   return `${w >>> 24}.${(w >>> 16) & 0xff}.${(w >>> 8) & 0xff}.${w & 0xff}`;
@@ -36,6 +40,18 @@ export function ipv6ToString(words: Uint32Array): string {
   return `${head}::${tail}`;
 }
 
+/** Suricata's EVE form: eight groups of four hex digits. */
+export function ipv6ToSuricata(words: Uint32Array): string {
+  let s = '';
+  for (let i = 0; i < 4; i++) {
+    const w = words[i] as number;
+    if (i > 0) s += ':';
+    s += `${(w >>> 16).toString(16).padStart(4, '0')}:${(w & 0xffff).toString(16).padStart(4, '0')}`;
+  }
+  return s;
+}
+
+/** The address as EVE records spell it. */
 export function ipToString(words: Uint32Array, family: number): string {
-  return family === 4 ? ipv4ToString(words[0] as number) : ipv6ToString(words);
+  return family === 4 ? ipv4ToString(words[0] as number) : ipv6ToSuricata(words);
 }

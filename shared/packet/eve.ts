@@ -73,6 +73,8 @@ export interface HeaderOptions {
   /** Swap source and destination (a record about a server-sent message, e.g. a DNS response). */
   reverse?: boolean;
   mirror?: VniLookup;
+  /** Community ID seed (Suricata's `community-id-seed`), default 0. */
+  seed?: number;
 }
 
 /** The fields every record of a flow starts with, in Suricata's order. */
@@ -96,7 +98,7 @@ export function eveHeader(f: Flow, eventType: string, tsMicros: number, opts: He
     rec.icmp_type = rev && f.respIcmpType >= 0 ? f.respIcmpType : f.icmpType;
     rec.icmp_code = rev && f.respIcmpCode >= 0 ? f.respIcmpCode : f.icmpCode;
   }
-  rec.community_id = communityId(flowTuple(f));
+  rec.community_id = communityId(flowTuple(f), opts.seed ?? 0);
   if (f.vni >= 0) {
     rec.vxlan = { vni: f.vni };
     const m = opts.mirror?.(f.vni);

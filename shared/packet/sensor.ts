@@ -22,6 +22,8 @@ export interface SensorOptions {
   /** Global cap on held out-of-order TCP bytes. */
   reassemblyMemcap?: number;
   mirror?: VniLookup;
+  /** Community ID seed (Suricata's `community-id-seed`), default 0. */
+  communityIdSeed?: number;
   /** Log the outer UDP flow of a tunnel too (Suricata does; the daemon never sees it). Default true. */
   logTunnelCarriers?: boolean;
   /** TCP application parsing; without it flows and DNS over UDP are still logged. */
@@ -194,7 +196,7 @@ export class Sensor {
   }
 
   private app(f: Flow, type: string, body: Record<string, unknown>, reverse: boolean): EveRecord {
-    const rec = eveHeader(f, type, this.now, { reverse, mirror: this.opts.mirror });
+    const rec = eveHeader(f, type, this.now, { reverse, mirror: this.opts.mirror, seed: this.opts.communityIdSeed });
     Object.assign(rec, body);
     return rec;
   }
@@ -226,7 +228,7 @@ export class Sensor {
       this.suppressed++;
       return;
     }
-    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni }));
+    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed }));
   }
 
   private record(rec: EveRecord): void {
@@ -245,7 +247,7 @@ export class Sensor {
       this.curFlow = saved;
     }
     if (reason === 'forced') this.countAnomaly('flow.memcap_evicted');
-    this.record(eveFlow(f, reason, { mirror: this.opts.mirror }));
+    this.record(eveFlow(f, reason, { mirror: this.opts.mirror, seed: this.opts.communityIdSeed }));
   }
 
   /** The capture file ended inside a record (a cut download, a capture still being written). */

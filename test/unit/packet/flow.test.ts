@@ -56,6 +56,9 @@ describe('ipv6ToString()', () => {
     expect(ipv6ToString(words(full))).toBe(want);
   });
   it('writes IPv4', () => expect(ipToString(words('172.31.0.2'), 4)).toBe('172.31.0.2'));
+  it("writes IPv6 in EVE records the way Suricata does (all groups, 4 digits)", () => {
+    expect(ipToString(words('2607:f8b0:400a:800::200e'), 6)).toBe('2607:f8b0:400a:0800:0000:0000:0000:200e');
+  });
 });
 
 describe('FlowTable', () => {
