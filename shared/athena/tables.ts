@@ -8,7 +8,8 @@
  * over the file column (tested), so both engines answer from the path.
  *
  * sensor_<type>: Suricata-EVE JSON lines (gzip) under `sensor/event_type=<type>/dt=…/hour=…/`, one table per
- * event type (flow, http, tls, dns, anomaly), partitioned by dt and hour.
+ * event type (flow, http, tls, dns, anomaly), partitioned by dt and hour. Struct fields whose names are reserved in
+ * Hive's type grammar (flow.start/end, ja3.string) are left out of the declared types; the records keep them.
  */
 import { FLOW_LOG_FIELDS } from '../flowlog/fields.ts';
 import { ENRICHMENT_COLUMNS } from '../flowlog/record.ts';
@@ -77,7 +78,7 @@ export const SENSOR_TABLES: TableDef[] = [
   sensor('flow', [
     {
       name: 'flow',
-      type: 'struct<pkts_toserver:bigint,pkts_toclient:bigint,bytes_toserver:bigint,bytes_toclient:bigint,start:string,end:string,age:bigint,state:string,reason:string>',
+      type: 'struct<pkts_toserver:bigint,pkts_toclient:bigint,bytes_toserver:bigint,bytes_toclient:bigint,age:bigint,state:string,reason:string>',
     },
   ]),
   sensor('http', [
@@ -89,7 +90,7 @@ export const SENSOR_TABLES: TableDef[] = [
   sensor('tls', [
     {
       name: 'tls',
-      type: 'struct<subject:string,issuerdn:string,serial:string,fingerprint:string,sni:string,version:string,notbefore:string,notafter:string,ja3:struct<hash:string,string:string>,ja3s:struct<hash:string,string:string>,ja4:string,alpn:string>',
+      type: 'struct<subject:string,issuerdn:string,serial:string,fingerprint:string,sni:string,version:string,notbefore:string,notafter:string,ja3:struct<hash:string>,ja3s:struct<hash:string>,ja4:string,alpn:string>',
     },
   ]),
   sensor('dns', [
