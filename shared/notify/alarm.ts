@@ -162,6 +162,12 @@ function firstNumber(list: string): number | undefined {
   return m ? Number(m[0]) : undefined;
 }
 
+/** "[1.0 (12/02/19 15:44:00), 2.5 (…)]" in a reason → [1, 2.5] (SNS alarm messages carry no reasonData). */
+function datapointsFromReason(reason: string | undefined): number[] {
+  const list = /datapoints? \[([^\]]*)\]/.exec(reason ?? '')?.[1] ?? '';
+  return [...list.matchAll(/(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?) \(/g)].map((m) => Number(m[1]));
+}
+
 function capitalise(s: string): string {
   return s.length ? s[0]!.toUpperCase() + s.slice(1) : s;
 }
@@ -214,7 +220,8 @@ export function reasonInWords(c: AlarmChange): string {
   if (b) {
     const [, n, of, points, not, lower, upper] = b;
     const value = firstNumber(points ?? '');
-    const fmt = (v: number) => formatValue(v, unit);
+    // the band is in the metric's own unit even though the alarm returns an expression
+    const fmt = (v: number) => formatValue(v, info?.unit);
     const lo = firstNumber(lower ?? '');
     const hi = firstNumber(upper ?? '');
     const band = lo !== undefined && hi !== undefined ? `${fmt(lo)} – ${fmt(hi)}` : 'the expected band';
@@ -290,7 +297,7 @@ export function formatAlarm(c: AlarmChange, cfg: AlarmsConfig): NotifyMessage {
   for (const [k, v] of dims) fields.push({ label: capitalise(k), value: v });
   if (c.threshold !== undefined && !c.composite) {
     const rd = c.reasonData;
-    const observed = Array.isArray(rd?.recentDatapoints) ? (rd.recentDatapoints as unknown[]).filter((x): x is number => typeof x === 'number') : [];
+    const observed = Array.isArray(rd?.recentDatapoints) ? (rd.recentDatapoints as unknown[]).filter((x): x is number => typeof x === 'number') : datapointsFromReason(c.reason);
     const unit = c.expression ? undefined : metricInfo(metric?.namespace, metric?.name)?.unit;
     const obs = observed.length ? observed.map((v) => formatValue(v, unit)).join(', ') : undefined;
     fields.push({ label: 'Threshold vs observed', value: `${formatValue(c.threshold, unit)} vs ${obs ?? 'n/a'}` });

@@ -71,7 +71,8 @@ export const EventBridgeEnvelope = z
     version: z.string().optional(),
     id: z.string().optional(),
     'detail-type': z.string(),
-    source: z.string(),
+    // always present from EventBridge; optional so hand-made partial events (tests, forwarded copies) still decode
+    source: z.string().optional(),
     account: z.string().optional(),
     time: z.string().optional(),
     region: z.string().optional(),
