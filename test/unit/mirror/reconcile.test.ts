@@ -140,7 +140,7 @@ describe('vniMap()', () => {
 });
 
 describe('reconcile() properties', () => {
-  const eniIds = fc.constantFrom('eni-a', 'eni-b', 'eni-c', 'eni-d', 'eni-e');
+  const eniIds = fc.constantFrom<string>('eni-a', 'eni-b', 'eni-c', 'eni-d', 'eni-e');
   const sessionArb = fc.record({
     eniId: eniIds,
     owned: fc.boolean(),
