@@ -44,7 +44,8 @@ export function decodeIpv4(buf: Uint8Array, off: number, end: number, out: Ipv4H
   out.tos = buf[off + 1] as number;
   let total = u16(buf, off + 2);
   // Linux BIG TCP / GSO captures carry total length 0 for super-packets: the real length is what was captured
-  if (total === 0) total = end - off;
+  const bigTcp = total === 0;
+  if (bigTcp) total = end - off;
   out.totalLength = total;
   if (total < hlen) return fail(r, 'ipv4.iplen_smaller_than_hlen');
   if (end - off < hlen) return truncate(r, 'ipv4.pkt_too_small');
@@ -58,7 +59,7 @@ export function decodeIpv4(buf: Uint8Array, off: number, end: number, out: Ipv4H
   out.src = u32(buf, off + 12);
   out.dst = u32(buf, off + 16);
   out.optionCount = 0;
-  if (out.fragOffset + (total - hlen) > 65535) anomaly(r, 'ipv4.frag_offset_invalid');
+  if (!bigTcp && out.fragOffset + (total - hlen) > 65535) anomaly(r, 'ipv4.frag_offset_invalid');
   // options, RFC 791 §3.1: EOL (0) ends the list, NOP (1) is one byte, the rest are type-length-value
   let o = off + IPV4_MIN_HEADER_LEN;
   const optEnd = off + hlen;

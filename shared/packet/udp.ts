@@ -23,7 +23,9 @@ export function decodeUdp(buf: Uint8Array, off: number, end: number, out: UdpHea
   if (end - off < UDP_HEADER_LEN) return truncate(r, 'udp.pkt_too_small');
   out.srcPort = u16(buf, off);
   out.dstPort = u16(buf, off + 2);
-  const len = u16(buf, off + 4);
+  let len = u16(buf, off + 4);
+  // a datagram longer than 65535 (BIG TCP/GSO super-packet, RFC 2675 jumbogram) carries length 0: use what is there
+  if (len === 0 && end - off > 0xffff) len = end - off;
   out.length = len;
   if (len < UDP_HEADER_LEN) return fail(r, 'udp.hlen_invalid');
   if (!r.addLayer(Layer.udp)) return -1;
