@@ -525,26 +525,49 @@ function finish(dns: EveDns): EveDns {
 
 /**
  * Content probe for a UDP payload or TCP message on a port that is not 53: plausible header (opcode assigned,
- * 1-16 questions, counts that fit the size) and a first question that decodes cleanly.
+ * at least one question, counts that fit the size) and a first question whose name and class decode cleanly.
  */
 export function looksLikeDns(buf: Uint8Array, off: number, end: number): boolean {
-  if (off < 0 || end > buf.length || end - off < DNS_HEADER_LEN + 5) return false;
+  return probeDns(buf, off, end, end) === 'yes';
+}
+
+/**
+ * Content probe for the first bytes of a TCP direction: a 2-byte length (≥ 17) and a DNS message that looks like
+ * `looksLikeDns`; 'more' while the header and first question are not all there yet.
+ */
+export function probeDnsTcp(buf: Uint8Array, off: number, end: number): 'yes' | 'no' | 'more' {
+  if (end - off < 2) return 'more';
+  const len = u16(buf, off);
+  if (len < DNS_HEADER_LEN + 5) return 'no';
+  return probeDns(buf, off + 2, Math.min(end, off + 2 + len), off + 2 + len);
+}
+
+/** `avail` is where the bytes we have end; `declared` where the message ends (≥ avail). */
+function probeDns(buf: Uint8Array, off: number, avail: number, declared: number): 'yes' | 'no' | 'more' {
+  const end = declared;
+  if (off < 0 || avail > buf.length || end - off < DNS_HEADER_LEN + 5) return 'no';
+  if (avail - off < DNS_HEADER_LEN) return 'more';
   const flags = u16(buf, off + 2);
-  if (!VALID_OPCODES.has((flags >> 11) & 0xf)) return false;
+  if (!VALID_OPCODES.has((flags >> 11) & 0xf)) return 'no';
   const qd = u16(buf, off + 4);
-  if (qd < 1 || qd > 16) return false;
+  // No upper bound on questions beyond "they fit": the size check below already rejects random bytes.
+  if (qd < 1) return 'no';
   const rrs = u16(buf, off + 6) + u16(buf, off + 8) + u16(buf, off + 10);
   // Every RR takes at least 11 bytes, every question at least 5.
-  if (qd * 5 + rrs * 11 > end - off - DNS_HEADER_LEN) return false;
-  let bad = false;
+  if (qd * 5 + rrs * 11 > end - off - DNS_HEADER_LEN) return 'no';
+  let bad: AppAnomalyCode | null = null;
   const nameOut: NameOut = { name: '', next: -1, truncated: false };
-  readName(buf, off, off + DNS_HEADER_LEN, end, nameOut, () => {
-    bad = true;
+  readName(buf, off, off + DNS_HEADER_LEN, avail, nameOut, (code) => {
+    // An over-long name is still DNS (logged cut, with rrname_truncated); structure errors are not.
+    if (code !== 'dns.name_too_long') bad ??= code;
   });
-  if (bad || nameOut.next < 0 || end - nameOut.next < 4) return false;
+  if (bad === 'dns.truncated' && avail < declared) return 'more';
+  if (bad !== null || nameOut.next < 0) return 'no';
+  if (avail - nameOut.next < 4) return avail < declared ? 'more' : 'no';
   const qclass = u16(buf, nameOut.next + 2);
   // IN, CH, HS, NONE, ANY, or mDNS's unicast-response bit on IN.
-  return qclass === 1 || qclass === 3 || qclass === 4 || qclass === 254 || qclass === 255 || qclass === 0x8001;
+  const ok = qclass === 1 || qclass === 3 || qclass === 4 || qclass === 254 || qclass === 255 || qclass === 0x8001;
+  return ok ? 'yes' : 'no';
 }
 
 /** Why 65535 + 2: the TCP length prefix is 16 bits, so one message never needs more. */

@@ -13,7 +13,8 @@
 export { APP_ANOMALIES, APP_ANOMALY_TABLE, isAppAnomalyCode } from './anomalies.ts';
 export type { AppAnomalyCode } from './anomalies.ts';
 export { Dir } from './types.ts';
-export { DnsTcpParser, decodeDns, looksLikeDns, rcodeName, rrtypeName } from './dns.ts';
+export { AppStream, MAX_DETECT_BYTES, MAX_TUNNEL_DEPTH, detectAppProtocol } from './detect.ts';
+export { DnsTcpParser, decodeDns, looksLikeDns, probeDnsTcp, rcodeName, rrtypeName } from './dns.ts';
 export { HttpParser, parseRequestLine, parseStatusLine, probeHttp } from './http.ts';
 export { TlsParser, isGrease, ja3String, ja3sString, ja4, parseClientHello, parseServerHello, tlsVersionName } from './tls.ts';
 export type { ClientHelloInfo, ServerHelloInfo } from './tls.ts';
@@ -34,16 +35,3 @@ export type {
   StreamParser,
 } from './types.ts';
 
-/*
- * Signatures that land in the next commits (stable from now on):
- *   decodeDns(buf: Uint8Array, off: number, end: number, onAnomaly?: AnomalyFn): EveDns | null      ./dns.ts
- *   looksLikeDns(buf: Uint8Array, off: number, end: number): boolean                                  ./dns.ts
- *   class DnsTcpParser implements StreamParser { constructor(sink: AppSink) }                          ./dns.ts
- *   class HttpParser implements StreamParser { constructor(sink: AppSink) }                            ./http.ts
- *   class TlsParser implements StreamParser { constructor(sink: AppSink) }                             ./tls.ts
- *   detectAppProtocol(buf: Uint8Array, off: number, end: number): AppProtocol | 'need_more'           ./detect.ts
- *   class AppStream implements StreamParser {
- *     constructor(sink: AppSink, hint?: { srcPort?: number; dstPort?: number })
- *     readonly protocol: AppProtocol | null   // null until detected
- *   }                                                                                                  ./detect.ts
- */
