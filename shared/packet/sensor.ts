@@ -180,7 +180,14 @@ export class Sensor {
     }
     const h = this.dec.tcp;
     e.stream.segment(this.flows.lastDir, h.seq, h.flags, buf, h.payloadOff, h.payloadLen);
-    if (!e.appProto && e.parser?.protocol && e.parser.protocol !== 'unknown') e.appProto = e.parser.protocol;
+    const proto = e.parser?.protocol;
+    if (proto === 'unknown') {
+      // nothing we parse: stop reassembling this flow (frees its held segments); the flow is still logged
+      e.stream.finish();
+      e.stream = null;
+      e.parser = null;
+      e.unparsed = true;
+    } else if (!e.appProto && proto) e.appProto = proto;
   }
 
   private udp(f: Flow, t: Tuple, buf: Uint8Array): void {
