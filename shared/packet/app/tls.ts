@@ -171,6 +171,8 @@ export function parseClientHello(b: Uint8Array, start: number, stop: number, onA
     clientExtension(b, type, v, v + len, hello, onAnomaly);
     i = v + len;
   }
+  // Bytes after the extensions block: the handshake length disagrees with the hello (kept: the fields are sound).
+  if (extEnd < stop) onAnomaly('tls.handshake_len_invalid');
   return hello;
 }
 
@@ -302,6 +304,7 @@ export function parseServerHello(b: Uint8Array, start: number, stop: number, onA
     }
     i = end;
   }
+  if (extEnd < stop) onAnomaly('tls.handshake_len_invalid');
   return hello;
 }
 

@@ -183,6 +183,31 @@ describe('parseServerHello()', () => {
     expect(h).toMatchObject({ version: 0x0303, selectedVersion: 0x0304, cipher: 0x1301, extensions: [43, 16], alpn: 'h2', helloRetryRequest: false });
   });
 
+  it('flags tls.hello_truncated when the cipher suite is cut off', () => {
+    // Prepare: version, random, session id, then one byte
+    const b = new Uint8Array(serverHelloBody({ cipher: 0x1301 }).slice(0, 36));
+    const anomalies: AppAnomalyCode[] = [];
+    // Act
+    const h = parseServerHello(b, 0, b.length, (c) => anomalies.push(c));
+    // Assess
+    expect(h).toBeNull();
+    expect(anomalies).toEqual(['tls.hello_truncated']);
+  });
+
+  it('flags tls.handshake_len_invalid for bytes after the extensions block (client and server)', () => {
+    // Prepare
+    const sh = new Uint8Array([...serverHelloBody({ cipher: 0x1301, exts: [ext(43, [3, 4])] }), 0xee]);
+    const anomalies: AppAnomalyCode[] = [];
+    // Act
+    const h = parseServerHello(sh, 0, sh.length, (c) => anomalies.push(c));
+    const ch = parseCh([...clientHelloBody({ ciphers: [1], exts: [sniExt('a.b')] }), 0xee]);
+    // Assess
+    expect(anomalies).toEqual(['tls.handshake_len_invalid']);
+    expect(h?.selectedVersion).toBe(0x0304);
+    expect(ch.anomalies).toEqual(['tls.handshake_len_invalid']);
+    expect(ch.h?.sni).toBe('a.b');
+  });
+
   it('flags tls.alpn_len_invalid when the server selects more than one protocol', () => {
     // Prepare
     const b = new Uint8Array(serverHelloBody({ cipher: 0x1301, exts: [alpnExt(['h2', 'x'])] }));
