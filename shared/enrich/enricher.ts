@@ -4,7 +4,7 @@
  */
 import type { DirectionClass } from '../flowlog/record.ts';
 import type { AwsRanges } from './aws-ranges.ts';
-import { isPrivateIp, parseIp } from './ip.ts';
+import { isPrivateIp, parseIp, type ParsedIp } from './ip.ts';
 import type { EniInfo, Inventory } from './inventory.ts';
 import { protocolName, tcpFlagNames } from './protocols.ts';
 
@@ -74,11 +74,20 @@ function side(info: EniInfo | undefined, service: string | null): SideEnrichment
   };
 }
 
-export class Enricher {
-  private cache = new Map<string, Enrichment>();
+interface AddrInfo {
+  ip: ParsedIp | undefined;
+  private: boolean;
+  eni: EniInfo | undefined;
+  service: string | null;
+}
 
+export class Enricher {
   private readonly inventory: Inventory;
   private readonly ranges: AwsRanges | undefined;
+  /** per address: parsed form, owner ENI, AWS service (flow logs repeat addresses; no per-row string building) */
+  private addrCache = new Map<string, AddrInfo>();
+  /** one frozen SideEnrichment per (ENI, service) so its encoded bytes are computed once */
+  private readonly sides = new Map<EniInfo | undefined, Map<string | null, SideEnrichment>>();
 
   constructor(inventory: Inventory, ranges: AwsRanges | undefined) {
     this.inventory = inventory;
@@ -93,66 +102,75 @@ export class Enricher {
     return tcpFlagNames(n);
   }
 
-  enrich(r: EnrichInput): Enrichment {
-    const key = `${r.interface_id}|${r.srcaddr}|${r.dstaddr}|${r.pkt_srcaddr}|${r.pkt_dstaddr}|${r.flow_direction}|${r.pkt_src_aws_service}|${r.pkt_dst_aws_service}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    const e = this.compute(r);
-    if (this.cache.size >= CACHE_LIMIT) this.cache = new Map();
-    this.cache.set(key, e);
-    return e;
+  private addr(a: string): AddrInfo {
+    let info = this.addrCache.get(a);
+    if (info) return info;
+    const ip = parseIp(a);
+    const priv = ip !== undefined && isPrivateIp(ip);
+    info = {
+      ip,
+      private: priv,
+      eni: this.inventory.byAddress.get(ip?.v === 6 ? a.toLowerCase() : a),
+      service: ip && !priv && this.ranges ? this.ranges.serviceOf(a) : null,
+    };
+    if (this.addrCache.size >= CACHE_LIMIT) this.addrCache = new Map();
+    this.addrCache.set(a, info);
+    return info;
   }
 
-  private compute(r: EnrichInput): Enrichment {
-    const inv = this.inventory;
+  private side(eni: EniInfo | undefined, service: string | null): SideEnrichment {
+    let byService = this.sides.get(eni);
+    if (!byService) this.sides.set(eni, (byService = new Map()));
+    let s = byService.get(service);
+    if (!s) byService.set(service, (s = Object.freeze(side(eni, service))));
+    return s;
+  }
+
+  enrich(r: EnrichInput): Enrichment {
     const srcAddr = r.srcaddr;
     const dstAddr = r.dstaddr;
     // the real endpoints: packet-level addresses when the record has them (NAT gateway, TGW, EKS pods)
     const srcReal = r.pkt_srcaddr ?? srcAddr;
     const dstReal = r.pkt_dstaddr ?? dstAddr;
-    let srcEni = (srcAddr && inv.byAddress.get(srcAddr)) || (srcReal && inv.byAddress.get(srcReal)) || undefined;
-    let dstEni = (dstAddr && inv.byAddress.get(dstAddr)) || (dstReal && inv.byAddress.get(dstReal)) || undefined;
-    const own = r.interface_id ? inv.byEni.get(r.interface_id) : undefined;
+    const sA = srcAddr === null ? undefined : this.addr(srcAddr);
+    const dA = dstAddr === null ? undefined : this.addr(dstAddr);
+    const sR = srcReal === srcAddr ? sA : srcReal === null ? undefined : this.addr(srcReal);
+    const dR = dstReal === dstAddr ? dA : dstReal === null ? undefined : this.addr(dstReal);
+    let srcEni = sA?.eni ?? sR?.eni;
+    let dstEni = dA?.eni ?? dR?.eni;
+    const own = r.interface_id ? this.inventory.byEni.get(r.interface_id) : undefined;
     if (own && srcEni !== own && dstEni !== own) {
       // the recording ENI is one of the two ends: egress → source, ingress → destination, else the private side
-      const srcIp = srcAddr ? parseIp(srcAddr) : undefined;
-      const ownIsSrc =
-        r.flow_direction === 'egress' ? true : r.flow_direction === 'ingress' ? false : srcIp !== undefined && isPrivateIp(srcIp);
+      const ownIsSrc = r.flow_direction === 'egress' ? true : r.flow_direction === 'ingress' ? false : sA !== undefined && sA.private;
       if (ownIsSrc && !srcEni) srcEni = own;
       else if (!ownIsSrc && !dstEni) dstEni = own;
     }
-    const srcService = r.pkt_src_aws_service ?? this.serviceOf(srcReal);
-    const dstService = r.pkt_dst_aws_service ?? this.serviceOf(dstReal);
+    const srcService = r.pkt_src_aws_service ?? sR?.service ?? null;
+    const dstService = r.pkt_dst_aws_service ?? dR?.service ?? null;
     return {
-      src: side(srcEni, srcService),
-      dst: side(dstEni, dstService),
-      direction_class: this.directionClass(srcReal, dstReal, srcEni, dstEni, srcService, dstService, r.flow_direction),
+      src: this.side(srcEni, srcService),
+      dst: this.side(dstEni, dstService),
+      direction_class:
+        srcReal === null || dstReal === null || !sR?.ip || !dR?.ip
+          ? null
+          : this.directionClass(srcReal, dstReal, sR, dR, srcEni, dstEni, srcService, dstService, r.flow_direction),
     };
   }
 
-  private serviceOf(addr: string | null): string | null {
-    if (!addr || !this.ranges) return null;
-    const ip = parseIp(addr);
-    if (!ip || isPrivateIp(ip)) return null;
-    return this.ranges.serviceOf(addr);
-  }
-
   private directionClass(
-    src: string | null,
-    dst: string | null,
+    src: string,
+    dst: string,
+    s: AddrInfo,
+    d: AddrInfo,
     srcEni: EniInfo | undefined,
     dstEni: EniInfo | undefined,
     srcService: string | null,
     dstService: string | null,
     flowDirection: string | null,
-  ): DirectionClass | null {
-    if (src === null || dst === null) return null;
-    const s = parseIp(src);
-    const d = parseIp(dst);
-    if (!s || !d) return null;
+  ): DirectionClass {
     if ((srcService && !GENERIC_SERVICES.has(srcService)) || (dstService && !GENERIC_SERVICES.has(dstService))) return 'aws-service';
-    const sPriv = isPrivateIp(s) || (srcEni !== undefined && srcEni.addresses.includes(src));
-    const dPriv = isPrivateIp(d) || (dstEni !== undefined && dstEni.addresses.includes(dst));
+    const sPriv = s.private || (srcEni !== undefined && srcEni.addresses.includes(src));
+    const dPriv = d.private || (dstEni !== undefined && dstEni.addresses.includes(dst));
     if (sPriv && dPriv) {
       if (srcEni?.vpc && dstEni?.vpc && srcEni.vpc !== dstEni.vpc) return 'cross-vpc';
       return 'internal';

@@ -39,9 +39,16 @@ const FLAG_BITS: readonly [number, string][] = [
   [0x80, 'CWR'],
 ];
 
+const FLAG_NAMES_CACHE: (string | undefined)[] = [];
+
 /** 18 → "SYN,ACK"; 0 → "" (no flags); null → null. */
 export function tcpFlagNames(flags: number | null): string | null {
   if (flags === null) return null;
+  if (flags >= 0 && flags < 256) return (FLAG_NAMES_CACHE[flags] ??= names(flags));
+  return names(flags);
+}
+
+function names(flags: number): string {
   const out: string[] = [];
   for (const [bit, name] of FLAG_BITS) if (flags & bit) out.push(name);
   return out.join(',');

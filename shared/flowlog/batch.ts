@@ -7,6 +7,7 @@ import { Field, RecordBatch, Schema, Struct, Table, Int32, Int64, Utf8, makeData
 import { Int32Column, Int64Column, Utf8Column, type Column } from './columns.ts';
 import { FLOW_LOG_FIELDS, type FieldType } from './fields.ts';
 import type { LineView } from './parse.ts';
+import type { FlowLogFormat } from './format.ts';
 import { ENRICHMENT_COLUMNS, type FlowRecord } from './record.ts';
 import type { Enrichment, SideEnrichment } from '../enrich/enricher.ts';
 
@@ -27,6 +28,63 @@ const ENRICH_START = FIELD_COUNT + 1;
 const SIDE_KEYS = ['eni', 'account', 'instance', 'name', 'vpc', 'subnet', 'eni_type', 'security_groups', 'service', 'tags'] as const;
 const DASH = 0x2d;
 
+const encoder = new TextEncoder();
+const NO_SIDE: readonly (Uint8Array | null)[] = SIDE_KEYS.map(() => null);
+/** side enrichments are cached, frozen objects (enricher.ts): encode their values once */
+const sideBytesCache = new WeakMap<SideEnrichment, (Uint8Array | null)[]>();
+function sideBytes(side: SideEnrichment): (Uint8Array | null)[] {
+  let b = sideBytesCache.get(side);
+  if (!b) {
+    b = SIDE_KEYS.map((k) => (side[k] === null ? null : encoder.encode(side[k]!)));
+    sideBytesCache.set(side, b);
+  }
+  return b;
+}
+const scalarBytes = new Map<string, Uint8Array>();
+function appendCached(col: Utf8Column, row: number, v: string | null): void {
+  if (v === null) return;
+  if (col.length < row) col.padTo(row);
+  let b = scalarBytes.get(v);
+  if (!b) {
+    if (scalarBytes.size > 4096) scalarBytes.clear();
+    scalarBytes.set(v, (b = encoder.encode(v)));
+  }
+  col.appendBytes(b, 0, b.length);
+}
+
+const latin1 = new TextDecoder('latin1');
+
+interface FormatPlan {
+  strCols: Int32Array;
+  strTok: Int32Array;
+  numCols: Int32Array;
+  numTok: Int32Array;
+}
+const plans = new WeakMap<FlowLogFormat, FormatPlan>();
+/** Per format: which token feeds which column, split by kind, so the per-row loop touches only present fields. */
+function planFor(format: FlowLogFormat): FormatPlan {
+  let p = plans.get(format);
+  if (p) return p;
+  const sc: number[] = [];
+  const stk: number[] = [];
+  const nc: number[] = [];
+  const ntk: number[] = [];
+  for (let c = 0; c < FIELD_COUNT; c++) {
+    const t = format.positionOfField[c]!;
+    if (t < 0) continue;
+    if (FLOW_LOG_FIELDS[c]!.type === 'string') {
+      sc.push(c);
+      stk.push(t);
+    } else {
+      nc.push(c);
+      ntk.push(t);
+    }
+  }
+  p = { strCols: Int32Array.from(sc), strTok: Int32Array.from(stk), numCols: Int32Array.from(nc), numTok: Int32Array.from(ntk) };
+  plans.set(format, p);
+  return p;
+}
+
 function arrowType(t: FieldType): DataType {
   return t === 'int32' ? new Int32() : t === 'int64' ? new Int64() : new Utf8();
 }
@@ -46,56 +104,71 @@ export class FlowBatch {
     this.columns = LAKE_COLUMNS.map((c) => makeColumn(c.type, capacity));
   }
 
-  /** Appends a validated parser line plus its enrichment. */
+  /** Appends a validated parser line plus its enrichment. Absent fields and null values are padded lazily. */
   appendLine(view: LineView, enr: Enrichment | undefined, protocolName: string | null, tcpFlagNames: string | null): void {
     const { buf, starts, ends, nums, format } = view;
-    const pos = format.positionOfField;
+    const plan = planFor(format);
+    const row = this.length;
     const cols = this.columns;
-    for (let c = 0; c < FIELD_COUNT; c++) {
-      const col = cols[c]!;
-      const t = pos[c]!;
-      if (t < 0) {
-        col.appendNull();
-        continue;
-      }
-      if (col instanceof Utf8Column) {
-        const s = starts[t]!;
-        const e = ends[t]!;
-        if (e - s === 1 && buf[s] === DASH) col.appendNull();
-        else col.appendBytes(buf, s, e);
-      } else {
-        const v = nums[t]!;
-        if (Number.isNaN(v)) col.appendNull();
-        else col.append(v);
-      }
+    const sc = plan.strCols;
+    const st = plan.strTok;
+    for (let k = 0; k < sc.length; k++) {
+      const t = st[k]!;
+      const s = starts[t]!;
+      const e = ends[t]!;
+      if (e - s === 1 && buf[s] === DASH) continue;
+      const col = cols[sc[k]!] as Utf8Column;
+      if (col.length < row) col.padTo(row);
+      col.appendBytes(buf, s, e);
     }
-    const extra = cols[EXTRA_COL] as Utf8Column;
-    if (format.unknownPositions.length === 0) extra.appendNull();
-    else {
+    const nc = plan.numCols;
+    const nt = plan.numTok;
+    for (let k = 0; k < nc.length; k++) {
+      const v = nums[nt[k]!]!;
+      if (v !== v) continue; // NaN: `-`
+      const col = cols[nc[k]!] as Int32Column | Int64Column;
+      if (col.length < row) col.padTo(row);
+      col.append(v);
+    }
+    if (format.unknownPositions.length) {
       const o: Record<string, string | null> = {};
-      const dec = new TextDecoder('latin1');
       for (const t of format.unknownPositions) {
         const s = starts[t]!;
         const e = ends[t]!;
-        o[format.names[t]!] = e - s === 1 && buf[s] === DASH ? null : dec.decode(buf.subarray(s, e));
+        o[format.names[t]!] = e - s === 1 && buf[s] === DASH ? null : latin1.decode(buf.subarray(s, e));
       }
+      const extra = cols[EXTRA_COL] as Utf8Column;
+      extra.padTo(row);
       extra.appendString(JSON.stringify(o));
     }
-    this.appendEnrichment(enr, protocolName, tcpFlagNames);
-    this.length++;
+    this.appendEnrichment(row, enr, protocolName, tcpFlagNames);
+    this.length = row + 1;
   }
 
-  private appendEnrichment(enr: Enrichment | undefined, protocolName: string | null, tcpFlagNames: string | null): void {
+  /** Pads every column to the batch length (before reading or freezing). */
+  private settle(): void {
+    for (const c of this.columns) c.padTo(this.length);
+  }
+
+  private appendEnrichment(row: number, enr: Enrichment | undefined, protocolName: string | null, tcpFlagNames: string | null): void {
     const cols = this.columns;
-    let c = ENRICH_START;
-    const put = (sideE: SideEnrichment | undefined) => {
-      for (const k of SIDE_KEYS) (cols[c++] as Utf8Column).appendString(sideE ? sideE[k] : null);
-    };
-    put(enr?.src);
-    put(enr?.dst);
-    (cols[c++] as Utf8Column).appendString(protocolName);
-    (cols[c++] as Utf8Column).appendString(tcpFlagNames);
-    (cols[c++] as Utf8Column).appendString(enr?.direction_class ?? null);
+    if (enr) {
+      let c = ENRICH_START;
+      for (const sideE of [enr.src, enr.dst]) {
+        const bytes = sideBytes(sideE);
+        for (let k = 0; k < SIDE_KEYS.length; k++, c++) {
+          const b = bytes[k];
+          if (b === null || b === undefined) continue;
+          const col = cols[c] as Utf8Column;
+          if (col.length < row) col.padTo(row);
+          col.appendBytes(b, 0, b.length);
+        }
+      }
+    }
+    const tail = ENRICH_START + 2 * SIDE_KEYS.length;
+    appendCached(cols[tail] as Utf8Column, row, protocolName);
+    appendCached(cols[tail + 1] as Utf8Column, row, tcpFlagNames);
+    appendCached(cols[tail + 2] as Utf8Column, row, enr?.direction_class ?? null);
   }
 
   /**
@@ -116,6 +189,7 @@ export class FlowBatch {
       }
       return n;
     });
+    this.settle();
     this.columns.forEach((col, i) => {
       const v = converted[i]!;
       if (v === null) col.appendNull();
@@ -126,6 +200,7 @@ export class FlowBatch {
   }
 
   toTable(): Table {
+    this.settle();
     const children = this.columns.map((c) => c.toData());
     const struct = makeData({ type: new Struct(LAKE_SCHEMA.fields), length: this.length, nullCount: 0, children });
     return new Table(LAKE_SCHEMA, [new RecordBatch(LAKE_SCHEMA, struct)]);
@@ -138,6 +213,7 @@ export class FlowBatch {
 
   /** A plain object of every column (tests, small outputs). */
   materialize(i: number): FlowRecord {
+    this.settle();
     const o: Record<string, string | number | null> = {};
     LAKE_COLUMNS.forEach((c, k) => (o[c.name] = this.columns[k]!.get(i)));
     return o as unknown as FlowRecord;
@@ -165,6 +241,50 @@ LAKE_COLUMNS.forEach((c, k) => {
   Object.defineProperty(BatchRow.prototype, c.name, {
     enumerable: true,
     get(this: BatchRow) {
+      return this.batch.columns[k]!.get(this.index);
+    },
+  });
+});
+
+/**
+ * The row handed to the detections during ingest: the fields detections read are plain own properties, filled
+ * from values the parser already has (no decoding); every other lake column stays reachable through a lazy getter.
+ */
+export class DetectRow {
+  log_status: string | null = null;
+  action: string | null = null;
+  start: number | null = null;
+  end: number | null = null;
+  srcaddr: string | null = null;
+  dstaddr: string | null = null;
+  srcport: number | null = null;
+  dstport: number | null = null;
+  protocol: number | null = null;
+  packets: number | null = null;
+  bytes: number | null = null;
+  tcp_flags: number | null = null;
+  interface_id: string | null = null;
+  instance_id: string | null = null;
+  vpc_id: string | null = null;
+  account_id: string | null = null;
+  flow_direction: string | null = null;
+  direction_class: string | null = null;
+  readonly batch: FlowBatch;
+  readonly index: number;
+  constructor(batch: FlowBatch, index: number) {
+    this.batch = batch;
+    this.index = index;
+  }
+  toJSON(): FlowRecord {
+    return this.batch.materialize(this.index);
+  }
+}
+const DETECT_HOT = new Set(Object.keys(new DetectRow(new FlowBatch(1), 0)));
+LAKE_COLUMNS.forEach((c, k) => {
+  if (DETECT_HOT.has(c.name)) return;
+  Object.defineProperty(DetectRow.prototype, c.name, {
+    enumerable: true,
+    get(this: DetectRow) {
       return this.batch.columns[k]!.get(this.index);
     },
   });

@@ -39,6 +39,16 @@ abstract class BaseColumn {
     this.nullCount++;
   }
 
+  /** Appends nulls until the column has n values (columns absent from a format are filled in bulk, lazily). */
+  abstract padTo(n: number): void;
+
+  protected padValidity(n: number): void {
+    const bytes = (n + 7) >> 3;
+    if (bytes > this.valid.length) this.valid = growBytes(this.valid, bytes);
+    // validity bits of new slots are already 0 (fresh or grown buffers are zeroed; bits are only ever set)
+    this.nullCount += n - this.length;
+  }
+
   isNull(i: number): boolean {
     return ((this.valid[i >> 3] ?? 0) & (1 << (i & 7))) === 0;
   }
@@ -108,6 +118,20 @@ export class Utf8Column extends BaseColumn {
     this.offsets[++this.length] = this.byteLength;
   }
 
+  padTo(n: number): void {
+    if (n <= this.length) return;
+    this.padValidity(n);
+    if (n + 1 > this.offsets.length) {
+      let cap = this.offsets.length * 2;
+      while (cap < n + 1) cap *= 2;
+      const next = new Int32Array(cap);
+      next.set(this.offsets);
+      this.offsets = next;
+    }
+    this.offsets.fill(this.byteLength, this.length + 1, n + 1);
+    this.length = n;
+  }
+
   get(i: number): string | null {
     if (i < 0 || i >= this.length || this.isNull(i)) return null;
     return textDecoder.decode(this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!));
@@ -153,6 +177,19 @@ export class Int32Column extends BaseColumn {
     this.markNull(this.length++);
   }
 
+  padTo(n: number): void {
+    if (n <= this.length) return;
+    this.padValidity(n);
+    if (n > this.values.length) {
+      let cap = this.values.length * 2;
+      while (cap < n) cap *= 2;
+      const next = new Int32Array(cap);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.length = n;
+  }
+
   get(i: number): number | null {
     if (i < 0 || i >= this.length || this.isNull(i)) return null;
     return this.values[i]!;
@@ -195,6 +232,19 @@ export class Int64Column extends BaseColumn {
     }
     this.values[this.length] = 0;
     this.markNull(this.length++);
+  }
+
+  padTo(n: number): void {
+    if (n <= this.length) return;
+    this.padValidity(n);
+    if (n > this.values.length) {
+      let cap = this.values.length * 2;
+      while (cap < n) cap *= 2;
+      const next = new Float64Array(cap);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.length = n;
   }
 
   get(i: number): number | null {

@@ -9,7 +9,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import { compressors } from 'hyparquet-compressors';
 import { FlowLogFormatError } from '../errors.ts';
 import type { Enricher, EnrichInput } from '../enrich/enricher.ts';
-import { FlowBatch } from './batch.ts';
+import { DetectRow, FlowBatch } from './batch.ts';
 import { FLOW_LOG_FIELDS } from './fields.ts';
 import { batchToParquet, hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
 import { FlowLogParser, tokenString, type LineView } from './parse.ts';
@@ -68,14 +68,27 @@ interface OpenPartition {
 }
 
 const FIELD_POS = new Map(FLOW_LOG_FIELDS.map((f, i) => [f.column, i]));
-const pos = (view: LineView, column: string) => view.format.positionOfField[FIELD_POS.get(column)!]!;
-const num = (view: LineView, column: string): number | null => {
-  const t = pos(view, column);
+const USED = [
+  'account_id', 'region', 'start', 'end', 'interface_id', 'srcaddr', 'dstaddr', 'pkt_srcaddr', 'pkt_dstaddr', 'flow_direction',
+  'pkt_src_aws_service', 'pkt_dst_aws_service', 'protocol', 'tcp_flags', 'log_status', 'action', 'srcport', 'dstport', 'packets',
+  'bytes', 'instance_id', 'vpc_id',
+] as const;
+type Positions = Record<(typeof USED)[number], number>;
+const positionCache = new WeakMap<FlowLogFormat, Positions>();
+/** token positions of the columns the ingest reads, computed once per format */
+function positions(format: FlowLogFormat): Positions {
+  let p = positionCache.get(format);
+  if (!p) {
+    p = Object.fromEntries(USED.map((c) => [c, format.positionOfField[FIELD_POS.get(c)!]!])) as Positions;
+    positionCache.set(format, p);
+  }
+  return p;
+}
+const numAt = (view: LineView, t: number): number | null => {
   if (t < 0) return null;
   const v = view.nums[t]!;
-  return Number.isNaN(v) ? null : v;
+  return v !== v ? null : v;
 };
-const str = (view: LineView, column: string): string | null => tokenString(view, pos(view, column));
 
 class PartitionedWriter {
   private readonly open = new Map<string, OpenPartition>();
@@ -225,9 +238,10 @@ async function ingestText(
     source: src.name,
     format: opts.format,
     onRecord: (view) => {
-      const acct = str(view, 'account_id') ?? hints.account ?? 'unknown';
-      const region = str(view, 'region') ?? hints.region ?? 'unknown';
-      const start = num(view, 'start');
+      const P = positions(view.format);
+      const acct = tokenString(view, P.account_id) ?? hints.account ?? 'unknown';
+      const region = tokenString(view, P.region) ?? hints.region ?? 'unknown';
+      const start = numAt(view, P.start);
       const hourBucket = start === null ? -2 : Math.floor(start / 3600);
       if (acct !== lastAcct || region !== lastRegion || hourBucket !== lastHour) {
         const t = hourBucket === -2 ? fallback : hourParts(hourBucket);
@@ -236,20 +250,41 @@ async function ingestText(
         lastRegion = region;
         lastHour = hourBucket;
       }
-      enrichIn.interface_id = str(view, 'interface_id');
-      enrichIn.srcaddr = str(view, 'srcaddr');
-      enrichIn.dstaddr = str(view, 'dstaddr');
-      enrichIn.pkt_srcaddr = str(view, 'pkt_srcaddr');
-      enrichIn.pkt_dstaddr = str(view, 'pkt_dstaddr');
-      enrichIn.flow_direction = str(view, 'flow_direction');
-      enrichIn.pkt_src_aws_service = str(view, 'pkt_src_aws_service');
-      enrichIn.pkt_dst_aws_service = str(view, 'pkt_dst_aws_service');
-      const protocol = num(view, 'protocol');
-      const flags = num(view, 'tcp_flags');
+      enrichIn.interface_id = tokenString(view, P.interface_id);
+      enrichIn.srcaddr = tokenString(view, P.srcaddr);
+      enrichIn.dstaddr = tokenString(view, P.dstaddr);
+      enrichIn.pkt_srcaddr = tokenString(view, P.pkt_srcaddr);
+      enrichIn.pkt_dstaddr = tokenString(view, P.pkt_dstaddr);
+      enrichIn.flow_direction = tokenString(view, P.flow_direction);
+      enrichIn.pkt_src_aws_service = tokenString(view, P.pkt_src_aws_service);
+      enrichIn.pkt_dst_aws_service = tokenString(view, P.pkt_dst_aws_service);
+      const protocol = numAt(view, P.protocol);
+      const flags = numAt(view, P.tcp_flags);
       const enr = enricher.enrich(enrichIn);
       const batch = writer.batchFor(lastPath);
       batch.appendLine(view, enr, enricher.protocolName(protocol), enricher.tcpFlagNames(flags));
-      if (onRecord) onRecord(batch.row(batch.length - 1));
+      if (onRecord) {
+        const row = new DetectRow(batch, batch.length - 1);
+        row.log_status = tokenString(view, P.log_status);
+        row.action = tokenString(view, P.action);
+        row.start = start;
+        row.end = numAt(view, P.end);
+        row.srcaddr = enrichIn.srcaddr;
+        row.dstaddr = enrichIn.dstaddr;
+        row.srcport = numAt(view, P.srcport);
+        row.dstport = numAt(view, P.dstport);
+        row.protocol = protocol;
+        row.packets = numAt(view, P.packets);
+        row.bytes = numAt(view, P.bytes);
+        row.tcp_flags = flags;
+        row.interface_id = enrichIn.interface_id;
+        row.instance_id = tokenString(view, P.instance_id);
+        row.vpc_id = tokenString(view, P.vpc_id);
+        row.account_id = tokenString(view, P.account_id);
+        row.flow_direction = enrichIn.flow_direction;
+        row.direction_class = enr.direction_class;
+        onRecord(row as unknown as FlowRecord);
+      }
       writer.maybeFlush(lastPath);
     },
   });

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import type { FlowBatch } from './batch.ts';
+import { LAKE_COLUMNS, type FlowBatch } from './batch.ts';
 
 /** Where lake objects go: a local directory or an S3 prefix (shared/aws/s3.ts). */
 export interface LakeSink {
@@ -66,14 +66,23 @@ export function hourParts(hourBucket: number): { dt: string; hour: string } {
   return { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
-/** Arrow → Parquet (zstd) with parquet-wasm. writeParquet consumes both the table and the properties. */
-export function batchToParquet(batch: FlowBatch): Uint8Array {
-  const ipc = tableToIPC(batch.toTable(), 'stream');
-  const table = parquet.Table.fromIPCStream(ipc);
-  const props = new parquet.WriterPropertiesBuilder()
+/**
+ * zstd; min/max statistics only on the numeric columns (ports, counters, start/end: what range predicates use) —
+ * string statistics cost ~30% of the write time and Athena prunes by partition anyway.
+ */
+function writerProperties(): parquet.WriterProperties {
+  let b = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression.ZSTD)
     .setCreatedBy('vpc-netwatch')
     .setMaxRowGroupSize(1 << 20)
-    .build();
-  return parquet.writeParquet(table, props);
+    .setStatisticsEnabled(parquet.EnabledStatistics.None);
+  for (const c of LAKE_COLUMNS) if (c.type !== 'string') b = b.setColumnStatisticsEnabled(c.name, parquet.EnabledStatistics.Chunk);
+  return b.build();
+}
+
+/** Arrow → Parquet with parquet-wasm. writeParquet consumes both the table and the properties. */
+export function batchToParquet(batch: FlowBatch): Uint8Array {
+  const ipc = tableToIPC(batch.toTable(), 'stream');
+  const table = parquet.Table.fromIPCStream(ipc);
+  return parquet.writeParquet(table, writerProperties());
 }

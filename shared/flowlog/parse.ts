@@ -273,11 +273,47 @@ export class FlowLogParser {
   }
 }
 
-/** Decodes token t of a line as a string (latin1 is exact for the ASCII of flow logs), or null for `-`. */
+/**
+ * Interns short byte strings: flow logs repeat the same ENIs, addresses, regions and actions millions of times, so
+ * a hash of the bytes finds the string made last time (verified byte by byte) instead of allocating a new one.
+ */
+class Interner {
+  private readonly mask: number;
+  private readonly hashes: Int32Array;
+  private readonly strings: (string | undefined)[];
+  constructor(bits = 16) {
+    this.mask = (1 << bits) - 1;
+    this.hashes = new Int32Array(1 << bits);
+    this.strings = new Array<string | undefined>(1 << bits).fill(undefined);
+  }
+  get(buf: Uint8Array, s: number, e: number): string {
+    let h = 0x811c9dc5 | 0;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const slot = (h ^ (h >>> 16)) & this.mask;
+    const cur = this.strings[slot];
+    if (cur !== undefined && this.hashes[slot] === h && cur.length === e - s) {
+      let same = true;
+      for (let i = 0; i < cur.length; i++) {
+        if (cur.charCodeAt(i) !== buf[s + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cur;
+    }
+    const str = e - s > 64 ? latin1.decode(buf.subarray(s, e)) : String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
+    this.hashes[slot] = h;
+    this.strings[slot] = str;
+    return str;
+  }
+}
+const interner = new Interner();
+
+/** Token t of a line as a string (latin1 is exact for the ASCII of flow logs), or null for `-` / an absent field. */
 export function tokenString(view: LineView, t: number): string | null {
   if (t < 0) return null;
   const s = view.starts[t]!;
   const e = view.ends[t]!;
   if (e - s === 1 && view.buf[s] === DASH) return null;
-  return latin1.decode(view.buf.subarray(s, e));
+  return interner.get(view.buf, s, e);
 }
