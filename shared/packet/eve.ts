@@ -118,11 +118,15 @@ function tcpFlagObject(flags: number, out: Record<string, unknown>): void {
   if (flags & TcpFlag.cwr) out.cwr = true;
 }
 
-/** Suricata's flow.state: new (one side only), established, closed. */
+/**
+ * Suricata's flow.state: new, established, closed. TCP: a session joined without any SYN stays "new" (Suricata's
+ * default `stream.midstream: false`); both FINs or a RST make it "closed".
+ */
 function flowState(f: Flow): string {
   if (f.proto === IpProto.tcp) {
-    if (f.tcpState === 'closed') return 'closed';
-    if (f.tcpState === 'established' || f.tcpState === 'fin_wait1' || f.tcpState === 'closing') return 'established';
+    if (!f.sawSyn) return 'new';
+    if (f.tcpState === 'closed' || f.tcpState === 'closing') return 'closed';
+    if (f.tcpState === 'established' || f.tcpState === 'fin_wait1') return 'established';
     return 'new';
   }
   return f.pktsToClient > 0 && f.pktsToServer > 0 ? 'established' : 'new';

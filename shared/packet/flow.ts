@@ -85,6 +85,8 @@ export class Flow {
   finToClient = false;
   /** Set when any direction saw data (for "established" on non-TCP). */
   seenToClient = false;
+  /** A SYN was seen (either direction): without one Suricata (midstream off) keeps the flow "new". */
+  sawSyn = false;
   /** Monotonic per table; with the key hash it makes the EVE flow_id. */
   serial = 0;
   hash = 0;
@@ -343,6 +345,7 @@ function restart(f: Flow, now: number): void {
   f.startMicros = f.lastMicros = now;
   f.tcpFlagsTs = f.tcpFlagsTc = 0;
   f.seenToClient = false;
+  f.sawSyn = false;
 }
 
 function account(f: Flow, t: Tuple, dir: 0 | 1, now: number): void {
@@ -361,6 +364,7 @@ function account(f: Flow, t: Tuple, dir: 0 | 1, now: number): void {
   }
   if (f.proto !== IpProto.tcp || t.noL4) return;
   const fl = t.tcpFlags;
+  if (fl & TcpFlag.syn) f.sawSyn = true;
   if (dir === 0) f.tcpFlagsTs |= fl;
   else f.tcpFlagsTc |= fl;
   if (fl & TcpFlag.rst) {
