@@ -27,7 +27,7 @@ export function renderDingTalk(msg: NotifyMessage, opts: { atMobiles?: string[] 
   return {
     msgtype: 'markdown',
     // the title is what the notification banner shows
-    markdown: { title: truncateBytes(`${STATUS_EMOJI[msg.status]} ${msg.title}`, 200), text: truncateBytes(lines.join('\n'), DINGTALK_TEXT_MAX_BYTES) },
+    markdown: { title: truncateBytes(`${STATUS_EMOJI[msg.status]} ${e(msg.title)}`, 200), text: truncateBytes(lines.join('\n'), DINGTALK_TEXT_MAX_BYTES) },
     at: { atMobiles: mobiles, isAtAll: false },
   };
 }

@@ -8,6 +8,11 @@ export function slackEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Slack plain_text (header, button labels): no entity decoding there, so angle brackets become look-alikes. */
+export function slackPlain(s: string): string {
+  return s.replace(/</g, '‹').replace(/>/g, '›');
+}
+
 /**
  * DingTalk / WeCom markdown: no reliable backslash escapes, so markup characters become look-alikes: angle brackets
  * (WeCom `<@userid>` mentions, `<font>`), square brackets (links), and `*`, `` ` `` (emphasis, code); `@` gets a
@@ -34,6 +39,11 @@ export function larkEscape(s: string): string {
     .replace(/\[/g, '［')
     .replace(/\]/g, '］')
     .replace(/\*/g, '∗');
+}
+
+/** Feishu plain_text (card header): not rendered, but kept free of markup look-alikes all the same. */
+export function larkPlain(s: string): string {
+  return s.replace(/</g, '‹').replace(/>/g, '›').replace(/\[/g, '［').replace(/\]/g, '］');
 }
 
 /** URLs we build (console links) are still checked: only https links are rendered as links. */

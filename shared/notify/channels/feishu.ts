@@ -1,7 +1,7 @@
 import type { NotifyMessage } from '../model.ts';
 import { STATUS_EMOJI } from '../model.ts';
 import { humanTime, truncateBytes, truncateChars } from '../text.ts';
-import { larkEscape, safeLink } from './escape.ts';
+import { larkEscape, larkPlain, safeLink } from './escape.ts';
 
 /**
  * Feishu / Lark custom bot interactive card. Request bodies are limited to 30 KB; `timestamp` and `sign` are added
@@ -42,12 +42,12 @@ export function renderFeishu(msg: NotifyMessage): FeishuPayload {
     elements.push({ tag: 'action', actions: [{ tag: 'button', text: { tag: 'plain_text', content: msg.link.label }, url, type: 'primary' }] });
   }
   const notes = [`${msg.severity.toUpperCase()} · ${msg.source} · ${humanTime(msg.time)}`, ...(msg.notes ?? [])];
-  elements.push({ tag: 'note', elements: [{ tag: 'plain_text', content: truncateChars(notes.join(' · '), 500) }] });
+  elements.push({ tag: 'note', elements: [{ tag: 'plain_text', content: truncateChars(larkPlain(notes.join(' · ')), 500) }] });
   return {
     msg_type: 'interactive',
     card: {
       config: { wide_screen_mode: true },
-      header: { title: { tag: 'plain_text', content: truncateChars(`${STATUS_EMOJI[msg.status]} ${msg.title}`, 200) }, template: template(msg) },
+      header: { title: { tag: 'plain_text', content: truncateChars(larkPlain(`${STATUS_EMOJI[msg.status]} ${msg.title}`), 200) }, template: template(msg) },
       elements,
     },
   };

@@ -1,7 +1,7 @@
 import type { NotifyMessage } from '../model.ts';
 import { STATUS_EMOJI } from '../model.ts';
 import { humanTime, truncateChars } from '../text.ts';
-import { safeLink, slackEscape } from './escape.ts';
+import { safeLink, slackEscape, slackPlain } from './escape.ts';
 
 /**
  * Slack Block Kit payload (incoming webhook or chat.postMessage). Limits from the Block Kit reference: header text
@@ -21,7 +21,7 @@ export interface SlackPayload {
 }
 
 export function renderSlack(msg: NotifyMessage, opts: { channel?: string; threadTs?: string } = {}): SlackPayload {
-  const header = truncateChars(`${STATUS_EMOJI[msg.status]} ${msg.title}`, SLACK_LIMITS.header);
+  const header = truncateChars(slackPlain(`${STATUS_EMOJI[msg.status]} ${msg.title}`), SLACK_LIMITS.header);
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: header, emoji: true } }];
   const summary = msg.summary.map(slackEscape).join('\n');
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateChars(summary || ' ', SLACK_LIMITS.section) } });
@@ -44,7 +44,7 @@ export function renderSlack(msg: NotifyMessage, opts: { channel?: string; thread
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateChars(context.join(' · '), SLACK_LIMITS.section) }] });
   const url = msg.link ? safeLink(msg.link.url) : undefined;
   if (msg.link && url && url.length <= 3000) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: msg.link.label }, url }] });
+    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: slackPlain(msg.link.label) }, url }] });
   }
   const text = truncateChars(slackEscape(`${STATUS_EMOJI[msg.status]} ${msg.title} — ${msg.summary[0] ?? ''}`), SLACK_LIMITS.text);
   return {
