@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handler, run } from '../../functions/alarm-notify/handler.ts';
 import { resetClients } from '../../shared/aws/clients.ts';
 import { FileStateStore } from '../../shared/notify/store.ts';
-import { context, defaultConfig, fixture, notifyTestEnv } from './notify-env.ts';
-import type { NotifyTestEnv } from './notify-env.ts';
+import { context, defaultConfig, fixture, notifyTestEnv } from './alarm-notify-env.ts';
+import type { NotifyTestEnv } from './alarm-notify-env.ts';
 
 const CORPUS = join(import.meta.dirname, '../../../shared/corpus/events');
 
@@ -160,7 +160,7 @@ routes:
       store: new FileStateStore(join(env.dir, 'aws-state')),
       secretFetchers: {
         ssm: async (n: string) => (fetched.push(`ssm:${n}`), env.sink.url('/dingtalk/robot/send?access_token=from-ssm')),
-        secret: async (n: string) => (fetched.push(`secret:${n}`), (await import('./notify-env.ts')).DING_SECRET),
+        secret: async (n: string) => (fetched.push(`secret:${n}`), (await import('./alarm-notify-env.ts')).DING_SECRET),
       },
     };
     // Act
