@@ -261,6 +261,116 @@ describe('decodeDns()', () => {
     expect(dns?.answers).toEqual([{ rrname: 'b', rrtype: 'A', ttl: 60, rdata: '5.6.7.8' }]);
   });
 
+  it('renders every SVCB/HTTPS parameter in presentation form (RFC 9460)', () => {
+    // Prepare: HTTPS 1 svc.example. mandatory=alpn alpn=h3 no-default-alpn port=8443 ipv4hint=192.0.2.1,192.0.2.2
+    //          ech=AQI= ipv6hint=2001:db8::1 key65000="x"
+    const rdata = [
+      ...hex('0001 03 737663 07 6578616d706c65 00'),
+      ...hex('0000 0002 0001'),
+      ...hex('0001 0003 02 6833'),
+      ...hex('0002 0000'),
+      ...hex('0003 0002 20fb'),
+      ...hex('0004 0008 c0000201 c0000202'),
+      ...hex('0005 0002 0102'),
+      ...hex('0006 0010 20010db8000000000000000000000001'),
+      ...hex('fde8 0001 78'),
+    ];
+    const bytes = new Uint8Array([...hex('0001 8180 0000 0001 0000 0000  00 0041 0001 0000012c'), rdata.length >> 8, rdata.length & 0xff, ...rdata]);
+    // Act
+    const { dns, anomalies } = decode(bytes);
+    // Assess
+    expect(anomalies).toEqual([]);
+    expect(dns?.answers?.[0]?.rdata).toBe(
+      '1 svc.example mandatory=alpn alpn=h3 no-default-alpn port=8443 ipv4hint=192.0.2.1,192.0.2.2 ech=AQI= ipv6hint=2001:db8::1 key65000=x',
+    );
+  });
+
+  it.each([
+    ['AAAA of 4 bytes', '001c', '01020304', 'dns.rdata_len_invalid'],
+    ['MX of 2 bytes', '000f', '000a', 'dns.rdata_len_invalid'],
+    ['MX with a forward pointer', '000f', '000a c0ff', 'dns.pointer_forward'],
+    ['CNAME with a reserved label type', '0005', '80', 'dns.label_type_invalid'],
+    ['TXT of 0 bytes', '0010', '', 'dns.rdata_len_invalid'],
+    ['TXT string past the rdata', '0010', '05 6162', 'dns.rdata_len_invalid'],
+    ['SOA with 19 fixed bytes', '0006', '00 00 ' + '00'.repeat(19), 'dns.rdata_len_invalid'],
+    ['SOA with a bad mname', '0006', 'c0ff', 'dns.pointer_forward'],
+    ['SOA with a bad rname', '0006', '00 c0ff', 'dns.pointer_forward'],
+    ['SRV of 5 bytes', '0021', '0001000100', 'dns.rdata_len_invalid'],
+    ['SRV with a bad target', '0021', '000100010050 c0ff', 'dns.pointer_forward'],
+    ['SSHFP of 1 byte', '002c', '01', 'dns.rdata_len_invalid'],
+    ['HTTPS of 2 bytes', '0041', '0001', 'dns.rdata_len_invalid'],
+    ['HTTPS with a cut parameter', '0041', '0001 00 0003 0004 20fb', 'dns.rdata_len_invalid'],
+    ['HTTPS with a cut parameter header', '0041', '0001 00 0003', 'dns.rdata_len_invalid'],
+    ['HTTPS with an empty ALPN id', '0041', '0001 00 0001 0001 00', 'dns.rdata_len_invalid'],
+    ['HTTPS with a bad target', '0041', '0001 c0ff', 'dns.rdata_len_invalid'],
+  ])('drops a record with %s and keeps the next one', (_what, type, rdata, code) => {
+    // Prepare: the bad record, then a good A record
+    const r = hex(rdata);
+    const bytes = new Uint8Array([
+      ...hex(`0001 8180 0000 0002 0000 0000  00 ${type} 0001 0000003c`),
+      r.length >> 8,
+      r.length & 0xff,
+      ...r,
+      ...hex('00 0001 0001 0000003c 0004 01020304'),
+    ]);
+    // Act
+    const { dns, anomalies } = decode(bytes);
+    // Assess
+    expect(anomalies).toContain(code);
+    expect(dns?.answers).toEqual([{ rrname: '', rrtype: 'A', ttl: 60, rdata: '1.2.3.4' }]);
+  });
+
+  it('marks an over-long answer name rrname_truncated when it ends in a pointer', () => {
+    // Prepare: question = 5 labels of 63 (320 octets); answer name = "x" + pointer to the question name
+    const label = [63, ...new Array<number>(63).fill(0x62)];
+    const qname = [...label, ...label, ...label, ...label, ...label, 0];
+    const bytes = new Uint8Array([
+      ...hex('0001 8180 0001 0001 0000 0000'), ...qname, 0, 1, 0, 1,
+      1, 0x78, 0xc0, 12, ...hex('0001 0001 0000003c 0004 01020304'),
+    ]);
+    // Act
+    const { dns, anomalies } = decode(bytes);
+    // Assess
+    expect(anomalies).toEqual(['dns.name_too_long']);
+    expect(dns?.answers?.[0]).toMatchObject({ rrname_truncated: true, rrtype: 'A', rdata: '1.2.3.4' });
+    expect(dns?.answers?.[0]?.rrname.startsWith('x.bbb')).toBe(true);
+  });
+
+  it('flags dns.too_many_records in the answer section', () => {
+    // Prepare: 1 question, 600 answers (root name, A)
+    const rr = hex('00 0001 0001 00000001 0004 0a000001');
+    const body: number[] = [0, 0, 1, 0, 1];
+    for (let k = 0; k < 600; k++) body.push(...rr);
+    const bytes = new Uint8Array([...hex('0001 8180 0001 0258 0000 0000'), ...body]);
+    // Act
+    const { dns, anomalies } = decode(bytes);
+    // Assess
+    expect(anomalies).toEqual(['dns.too_many_records']);
+    expect(dns?.answers).toHaveLength(511);
+  });
+
+  it('flags dns.truncated when a question lacks its type and class', () => {
+    // Act
+    const { dns, anomalies } = decode(hex('0001 0100 0001 0000 0000 0000  01 61 00 0001'));
+    // Assess
+    expect(anomalies).toEqual(['dns.truncated']);
+    expect(dns?.queries).toBeUndefined();
+  });
+
+  it('flags dns.truncated inside a label and inside a pointer', () => {
+    expect(decode(hex('0001 0100 0001 0000 0000 0000  05 6162')).anomalies).toEqual(['dns.truncated']);
+    expect(decode(hex('0001 0100 0001 0000 0000 0000  c0')).anomalies).toEqual(['dns.truncated']);
+  });
+
+  it('flags dns.truncated when an answer header or its rdata is cut', () => {
+    expect(decode(hex('0001 8180 0000 0001 0000 0000  00 0001 0001 0000')).anomalies).toEqual(['dns.truncated']);
+    expect(decode(hex('0001 8180 0000 0001 0000 0000  00 0001 0001 0000003c 0004 0102')).anomalies).toEqual(['dns.truncated']);
+  });
+
+  it('flags dns.truncated when an answer section promises more records', () => {
+    expect(decode(hex('0001 8180 0000 0002 0000 0000  00 0001 0001 0000003c 0004 01020304')).anomalies).toEqual(['dns.truncated']);
+  });
+
   it('flags dns.truncated when an answer runs past the message and keeps what came before', () => {
     // Act: cut RESPONSE inside its second answer
     const { dns, anomalies } = decode(RESPONSE.subarray(0, 60));
