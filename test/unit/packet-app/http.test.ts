@@ -456,6 +456,135 @@ describe('HttpParser', () => {
   });
 });
 
+describe('HttpParser edge cases', () => {
+  it('tolerates extra spaces in start lines and a raw space in the target', () => {
+    // Act
+    const r = run('GET  /a b   HTTP/1.1  \r\n\r\n', 'HTTP/1.1   200 OK\r\nContent-Length: 0\r\n\r\n');
+    // Assess
+    expect(r.anomalies).toEqual([]);
+    expect(r.txs).toEqual([{ url: '/a b', http_method: 'GET', protocol: 'HTTP/1.1', status: 200, length: 0 }]);
+  });
+
+  it('rejects a status line without a code', () => {
+    // Act
+    const r = run('', 'HTTP/1.1 \r\n');
+    // Assess
+    expect(r.anomalies).toEqual(['http.unparsed_data/1']);
+  });
+
+  it('keeps the first Host and ignores a folded continuation of it', () => {
+    // Act
+    const r = run('GET / HTTP/1.1\r\nHost: first\r\n more\r\nHost: second\r\nX-Forwarded-For: 1.1.1.1\r\n 2.2.2.2\r\n\r\n', '');
+    // Assess
+    expect(r.txs[0]).toMatchObject({ hostname: 'first', xff: '1.1.1.1 2.2.2.2' });
+  });
+
+  it('forwards a gap in a tunnel to the tunnel parser', () => {
+    // Prepare
+    const gaps: Array<[number, number]> = [];
+    const inner: StreamParser = { feed: () => {}, gap: (d, n) => void gaps.push([d, n]), end: () => {} };
+    const s = sink();
+    const p = new HttpParser(s, () => inner);
+    // Act
+    p.feed(0, ascii('CONNECT h:443 HTTP/1.1\r\n\r\n'));
+    p.feed(1, ascii('HTTP/1.1 200 OK\r\n\r\n'));
+    p.gap(1, 7);
+    // Assess
+    expect(gaps).toEqual([[1, 7]]);
+    expect(s.anomalies).toEqual([]);
+  });
+
+  it('counts a gap in a body read until close, and reports a gap larger than the body left', () => {
+    // Prepare
+    const a = sink();
+    const pa = new HttpParser(a);
+    const b = sink();
+    const pb = new HttpParser(b);
+    // Act
+    pa.feed(0, ascii('GET / HTTP/1.0\r\n\r\n'));
+    pa.feed(1, ascii('HTTP/1.0 200 OK\r\n\r\nabc'));
+    pa.gap(1, 100);
+    pa.end();
+    pb.feed(0, ascii('GET / HTTP/1.1\r\n\r\n'));
+    pb.feed(1, ascii('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
+    pb.gap(1, 100);
+    pb.gap(1, 5);
+    pb.end();
+    // Assess
+    expect(a.anomalies).toEqual([]);
+    expect(a.txs[0]?.length).toBe(103);
+    expect(b.anomalies).toEqual(['http.gap/1']);
+    expect(b.txs.map((t) => [t.status, t.length])).toEqual([[200, 3]]);
+  });
+
+  it('closes a chunked body whose last chunk is lost in a gap of known size', () => {
+    // Prepare
+    const s = sink();
+    const p = new HttpParser(s);
+    // Act
+    p.feed(0, ascii('GET / HTTP/1.1\r\n\r\n'));
+    p.feed(1, ascii('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab'));
+    p.gap(1, 3);
+    p.feed(1, ascii('\r\n0\r\n\r\n'));
+    // Assess
+    expect(s.anomalies).toEqual([]);
+    expect(s.txs.map((t) => t.length)).toEqual([5]);
+  });
+
+  it('parses held client bytes as HTTP when a CONNECT never got an answer', () => {
+    // Act
+    const r = run('CONNECT h:443 HTTP/1.1\r\n\r\nGET /after HTTP/1.1\r\n\r\n', '', () => {
+      throw new Error('no tunnel expected');
+    });
+    // Assess
+    expect(r.txs.map((t) => t.http_method)).toEqual(['CONNECT', 'GET']);
+  });
+
+  it('treats more than 64 KiB of client bytes after an unanswered CONNECT as tunnel data', () => {
+    // Prepare
+    let fed = 0;
+    const inner: StreamParser = { feed: (_d, b, o = 0, e = b.length) => void (fed += e - o), gap: () => {}, end: () => {} };
+    const s = sink();
+    const p = new HttpParser(s, () => inner);
+    // Act
+    p.feed(0, ascii('CONNECT h:443 HTTP/1.1\r\n\r\n'));
+    p.feed(0, new Uint8Array(40000));
+    p.feed(0, new Uint8Array(40000));
+    p.feed(0, new Uint8Array(10));
+    p.end();
+    // Assess
+    expect(fed).toBe(80010);
+    expect(s.txs.map((t) => t.http_method)).toEqual(['CONNECT']);
+  });
+
+  it('drops an over-long line split across chunks and resyncs on the next request', () => {
+    // Prepare
+    const s = sink();
+    const p = new HttpParser(s);
+    // Act: a request line longer than MAX_HTTP_LINE arriving in 1000-byte pieces, then a valid request
+    p.feed(0, ascii('GET /ok HTTP/1.1\r\n\r\n'));
+    const long = ascii('GET /' + 'x'.repeat(MAX_HTTP_LINE + 10) + ' HTTP/1.1\r\n\r\n');
+    for (let i = 0; i < long.length; i += 1000) p.feed(0, long.subarray(i, i + 1000));
+    p.feed(0, ascii('GET /next HTTP/1.1\r\n\r\n'));
+    p.end();
+    // Assess
+    expect(s.anomalies).toEqual(['http.header_line_too_long/0']);
+    expect(s.txs.map((t) => t.url)).toEqual(['/ok', '/next']);
+  });
+
+  it('flags an over-long chunk size and a chunk size followed by junk', () => {
+    // Act
+    const a = run('GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1234567890abc\r\n');
+    const b = run('GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 x\r\n');
+    const ok = run('GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3 ;x=y\r\nabc\r\n0\r\n\r\n');
+    // Assess
+    expect(a.anomalies).toEqual(['http.chunk_size_invalid/1']);
+    expect(b.anomalies).toEqual(['http.chunk_size_invalid/1']);
+    expect(ok.anomalies).toEqual([]);
+    expect(ok.txs[0]?.length).toBe(3);
+  });
+});
+
 describe('probeHttp()', () => {
   const probe = (s: string) => {
     const b = ascii(s);
