@@ -3,8 +3,10 @@
  *   type, severity, direction ('inbound' | 'outbound'),
  *   srcaddr / dstaddr / interface_id / instance_id / vpc_id (the subject; NULLs are left out),
  *   the window: window_start + window_end (Unix seconds), or dt + hour (that hour), or dt alone (that day),
+ *   optionally `finding_key`: extra text that tells findings of the same type, address and window apart,
  *   everything else is evidence.
- * The recommended block is the host route of the source (inbound) or the destination (outbound).
+ * The recommended block is the host route of the source (inbound) or the destination (outbound). The id hashes the
+ * type, that address (+ finding_key) and the window, like the streaming detections.
  */
 import { hostCidr } from '../detect/cidr.ts';
 import { makeFinding } from '../detect/finding.ts';
@@ -21,7 +23,7 @@ export class DetectionRowError extends PipelineError {
 }
 
 const SUBJECT_KEYS = ['srcaddr', 'dstaddr', 'interface_id', 'instance_id', 'vpc_id'] as const;
-const CONTROL_KEYS = new Set(['type', 'severity', 'direction', 'window_start', 'window_end', ...SUBJECT_KEYS]);
+const CONTROL_KEYS = new Set(['type', 'severity', 'direction', 'window_start', 'window_end', 'finding_key', ...SUBJECT_KEYS]);
 
 const str = (v: Value | undefined): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
@@ -61,6 +63,10 @@ export function rowsToFindings(detection: string, rows: Row[]): Finding[] {
         type: String(row.type),
         severity: severity.data,
         subject,
+        key: {
+          ...(direction.data === 'inbound' ? { srcaddr: target } : { dstaddr: target }),
+          ...(row.finding_key != null ? { finding_key: String(row.finding_key) } : {}),
+        },
         windowStart,
         windowEnd,
         evidence: { ...evidence, detection },

@@ -15,8 +15,10 @@ export function isoSeconds(s: number): string {
 
 /**
  * The finding id: SHA-256 over (type, subject with sorted keys and no empty values, window), first 32 hex digits.
- * Evidence counts are deliberately not part of it: the same detection on the same subject and window is one
- * finding, however many objects contributed to it and in whatever order.
+ * Callers pass the *identifying* part of the subject (the address the detection is keyed on, e.g. the scanning
+ * source); descriptive extras (the single sender of a flood, the VPC) and evidence counts are deliberately not part
+ * of it, so the same detection on the same address and window is one finding however many objects contributed to
+ * it, in whatever order.
  */
 export function findingId(type: string, subject: FindingSubject, window: { start: string; end: string }): string {
   const s = Object.keys(subject)
@@ -33,6 +35,8 @@ export interface FindingParts {
   type: string;
   severity: FindingSeverity;
   subject: FindingSubject;
+  /** the identifying part of the subject, hashed into the id (default: the whole subject) */
+  key?: FindingSubject;
   /** window bounds, Unix seconds */
   windowStart: number;
   windowEnd: number;
@@ -41,12 +45,17 @@ export interface FindingParts {
   direction: FindingDirection;
 }
 
+const clean = (s: FindingSubject): FindingSubject => {
+  const out: FindingSubject = {};
+  for (const [k, v] of Object.entries(s)) if (v != null && v !== '') (out as Record<string, unknown>)[k] = v;
+  return out;
+};
+
 export function makeFinding(p: FindingParts): Finding {
-  const subject: FindingSubject = {};
-  for (const [k, v] of Object.entries(p.subject)) if (v != null && v !== '') (subject as Record<string, unknown>)[k] = v;
+  const subject = clean(p.subject);
   const window = { start: isoSeconds(p.windowStart), end: isoSeconds(p.windowEnd) };
   return {
-    id: findingId(p.type, subject, window),
+    id: findingId(p.type, clean(p.key ?? p.subject), window),
     type: p.type,
     severity: p.severity,
     subject,

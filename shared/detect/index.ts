@@ -292,6 +292,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
         makeFinding({
           type: DETECTION_TYPES.egressFlood,
           severity: ratio >= 10 ? 'critical' : 'high',
+          key: { dstaddr: e.dstaddr },
           subject: {
             dstaddr: e.dstaddr,
             srcaddr: e.sources.only(),
@@ -323,6 +324,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
           makeFinding({
             type: DETECTION_TYPES.portScan,
             severity: wide ? 'high' : 'medium',
+            key: { srcaddr: s.srcaddr },
             subject: { srcaddr: s.srcaddr, vpc_id },
             windowStart: s.window,
             windowEnd: s.window + W,
@@ -345,6 +347,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
             makeFinding({
               type: `${service}${DETECTION_TYPES.bruteForceSuffix}`,
               severity: 'high',
+              key: { srcaddr: s.srcaddr },
               subject: { srcaddr: s.srcaddr, dstaddr: targets?.only(), vpc_id },
               windowStart: s.window,
               windowEnd: s.window + W,
@@ -364,6 +367,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
           makeFinding({
             type: DETECTION_TYPES.rejectBurst,
             severity: s.rejects >= 5 * rb.rejects ? 'medium' : 'low',
+            key: { srcaddr: s.srcaddr },
             subject: { srcaddr: s.srcaddr, vpc_id },
             windowStart: s.window,
             windowEnd: s.window + W,
@@ -386,6 +390,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
         makeFinding({
           type: DETECTION_TYPES.denyList,
           severity,
+          key: d.side === 'src' ? { srcaddr: d.addr } : { dstaddr: d.addr },
           subject: { ...subject, interface_id: d.interfaces.only(), instance_id: d.instances.only(), vpc_id: d.vpcs.only() },
           windowStart: d.window,
           windowEnd: d.window + W,

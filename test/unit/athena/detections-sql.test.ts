@@ -60,7 +60,7 @@ describe('detections/new-external-destination.sql', () => {
   it('fires for an internet address a sensitive subnet first talked to on the checked day', async () => {
     const rows = await run('new-external-destination', { subnets: 'subnet-9,subnet-1' }, '2026-11-20', '2026-11-21');
     expect(rows).toEqual([
-      { type: 'new-external-destination', severity: 'medium', direction: 'outbound', dstaddr: '8.8.4.4', srcaddr: '10.0.1.6',
+      { type: 'new-external-destination', severity: 'medium', direction: 'outbound', finding_key: 'subnet-1', dstaddr: '8.8.4.4', srcaddr: '10.0.1.6',
         subnet_id: 'subnet-1', vpc_id: 'vpc-1', dt: '2026-11-21', first_start: Date.UTC(2026, 10, 21, 10, 0, 3) / 1000, flows: 1, bytes: 300 },
     ]);
   });
@@ -85,6 +85,20 @@ describe('runDetections()', () => {
 });
 
 describe('rowsToFindings()', () => {
+  it('hashes the keyed address (+ finding_key) and window into the id, not the descriptive columns', () => {
+    const base = { type: 'new-external-destination', severity: 'medium', direction: 'outbound', dstaddr: '8.8.4.4', dt: '2026-11-21' };
+    const [a, b, c, d] = rowsToFindings('x', [
+      { ...base, srcaddr: '10.0.0.1', finding_key: 'subnet-1' },
+      { ...base, srcaddr: '10.0.0.2', finding_key: 'subnet-1' },
+      { ...base, srcaddr: '10.0.0.1', finding_key: 'subnet-2' },
+      { ...base, dt: '2026-11-22', finding_key: 'subnet-1' },
+    ]);
+    expect(b?.id).toBe(a?.id);
+    expect(c?.id).not.toBe(a?.id);
+    expect(d?.id).not.toBe(a?.id);
+    expect(a?.evidence).not.toHaveProperty('finding_key');
+  });
+
   it('names a row that breaks the row contract', () => {
     expect(() => rowsToFindings('x', [{ type: 't', severity: 'urgent', direction: 'inbound', srcaddr: '1.2.3.4', dt: '2026-01-01' }])).toThrow(DetectionRowError);
     expect(() => rowsToFindings('x', [{ type: 't', severity: 'low', direction: 'inbound', srcaddr: 'nope', dt: '2026-01-01' }])).toThrow(

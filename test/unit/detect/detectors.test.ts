@@ -99,6 +99,14 @@ describe('egress flood', () => {
     expect(later[0]?.id).not.toBe(one[0]?.id);
   });
 
+  it('gives two objects of the same flood (different single senders) the same id', () => {
+    const a = run(flows(10_000), cfg).findings[0];
+    const b = run(flows(10_000).map((r) => ({ ...r, srcaddr: '10.0.1.99', interface_id: 'eni-2' })), cfg).findings[0];
+    expect(a?.subject.srcaddr).toBe('10.0.1.5');
+    expect(b?.subject.srcaddr).toBe('10.0.1.99');
+    expect(b?.id).toBe(a?.id);
+  });
+
   it('marks a flood ten times over the threshold critical, and leaves srcaddr out when several sources send', () => {
     const multi = flows(100_000).map((r, i) => ({ ...r, srcaddr: `10.0.1.${i}` }));
     const f = run(multi, cfg).findings[0];
