@@ -16,6 +16,10 @@ import type { AppAnomalyCode } from '../../../shared/packet/app/anomalies.ts';
 import type { AppSink, Direction, EveTls } from '../../../shared/packet/app/types.ts';
 import {
   alpnExt,
+  der,
+  oidBytes,
+  seq,
+  set,
   certificate,
   certificateBody,
   clientHelloBody,
@@ -221,8 +225,8 @@ describe('parseServerHello()', () => {
 
 describe('tlsVersionName() and isGrease()', () => {
   it('spells versions as Suricata does', () => {
-    expect([0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f1c, 0x1234].map(tlsVersionName)).toEqual([
-      'SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3', 'TLS 1.3 draft-28', 'UNDETERMINED',
+    expect([0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7f1c, 0x1234].map(tlsVersionName)).toEqual([
+      'SSLv2', 'SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3', 'TLS 1.3 draft-28', 'UNDETERMINED',
     ]);
   });
   it('recognises exactly the 16 GREASE values', () => {
@@ -260,6 +264,60 @@ describe('parseCertificate()', () => {
   it('returns null for every truncation of the DER, never throwing', () => {
     const der = new Uint8Array(certificate(CERT_SPEC));
     for (let n = 0; n < der.length; n++) expect(parseCertificate(der, 0, n)).toBeNull();
+  });
+});
+
+describe('parseCertificate() details', () => {
+  const base: CertSpec = { serial: [1], issuer: [['2.5.4.3', 'CA']], subject: [['2.5.4.3', 'x']], notBefore: '491231235959Z', notAfter: '20500101000000Z' };
+
+  it('maps UTCTime year 49 to 2049 (RFC 5280 §4.1.2.5.1; 99 → 1999 is checked below)', () => {
+    // Act
+    const der1 = new Uint8Array(certificate(base));
+    const c = parseCertificate(der1, 0, der1.length);
+    // Assess
+    expect(c?.notbefore).toBe('2049-12-31T23:59:59');
+    expect(c?.notafter).toBe('2050-01-01T00:00:00');
+  });
+
+  it('prints BMPString, multi-valued RDNs, unknown OIDs and non-string values', () => {
+    // Prepare: subject = { CN (BMPString) + O }, { 1.2.3.4 = INTEGER 5 }
+    const bmp = der(0x1e, [0, 0x68, 0, 0xe9]);
+    const subject = seq(
+      set(seq(oidBytes('2.5.4.3'), bmp), seq(oidBytes('2.5.4.10'), der(0x0c, [0x4f]))),
+      set(seq(oidBytes('1.2.3.4'), der(0x02, [5]))),
+    );
+    const good = certificate(base);
+    // Swap the builder's subject (the 6th field of TBSCertificate) for ours by rebuilding TBS by hand.
+    const sigAlg = seq(oidBytes('1.2.840.113549.1.1.11'), [0x05, 0x00]);
+    const tbs = seq(
+      der(0x02, [1]),
+      sigAlg,
+      seq(set(seq(oidBytes('2.5.4.3'), der(0x13, [0x43])))),
+      seq(der(0x17, [...'990101000000Z'].map((ch) => ch.charCodeAt(0))), der(0x18, [...'20500101000000Z'].map((ch) => ch.charCodeAt(0)))),
+      subject,
+    );
+    const cert = new Uint8Array(seq(tbs, sigAlg, der(0x03, [0])));
+    // Act
+    const c = parseCertificate(cert, 0, cert.length);
+    // Assess
+    expect(good.length).toBeGreaterThan(0);
+    expect(c).toMatchObject({ subject: 'CN=hé + O=O, 1.2.3.4=#05', issuerdn: 'CN=C', serial: '01', notbefore: '1999-01-01T00:00:00', notafter: '2050-01-01T00:00:00' });
+  });
+
+  it.each([
+    ['a non-digit in a time', '2401x1000000Z'],
+    ['a short UTCTime', '2401010000Z'],
+  ])('returns null for %s', (_what, t) => {
+    // Act
+    const der1 = new Uint8Array(certificate({ ...base, notBefore: t }));
+    // Assess
+    expect(parseCertificate(der1, 0, der1.length)).toBeNull();
+  });
+
+  it('returns null for a long-form tag, an indefinite length, and a non-SEQUENCE', () => {
+    expect(parseCertificate(new Uint8Array([0x1f, 0x01, 0x00]), 0, 3)).toBeNull();
+    expect(parseCertificate(new Uint8Array([0x30, 0x80, 0x00, 0x00]), 0, 4)).toBeNull();
+    expect(parseCertificate(new Uint8Array([0x31, 0x00]), 0, 2)).toBeNull();
   });
 });
 
@@ -441,6 +499,36 @@ describe('TlsParser', () => {
     expect(junk.anomalies).toEqual(['tls.certificate_invalid/1']);
     expect(junk.out[0]?.version).toBe('TLS 1.2');
     expect(junk.out[0]?.subject).toBeUndefined();
+  });
+
+  it('ignores an empty certificate list and handles empty records', () => {
+    // Act
+    const r = flow([
+      [0, [...record(23, []), ...record(22, CH_MSG)]],
+      [1, record(22, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...handshake(11, [0, 0, 0]), ...handshake(14, [])])],
+    ]);
+    // Assess
+    expect(r.anomalies).toEqual([]);
+    expect(r.out).toHaveLength(1);
+    expect(r.out[0]?.subject).toBeUndefined();
+  });
+
+  it('absorbs a gap inside a handshake message it skips (e.g. a large ServerKeyExchange)', () => {
+    // Prepare: ServerHello, then a ServerKeyExchange (12) of 200 bytes with 50 lost, then ServerHelloDone
+    const s = sink();
+    const p = new TlsParser(s);
+    const ske = handshake(12, new Array<number>(200).fill(3));
+    const rec = record(22, ske);
+    // Act
+    p.feed(0, new Uint8Array(record(22, CH_MSG)));
+    p.feed(1, new Uint8Array(record(22, handshake(2, serverHelloBody({ cipher: 0xc02f })))));
+    p.feed(1, new Uint8Array(rec.slice(0, 60)));
+    p.gap(1, 50);
+    p.feed(1, new Uint8Array([...rec.slice(110), ...record(22, handshake(14, []))]));
+    // Assess
+    expect(s.anomalies).toEqual([]);
+    expect(s.out).toHaveLength(1);
+    expect(s.out[0]?.version).toBe('TLS 1.2');
   });
 
   it('absorbs a gap inside a record it skips, but stops at a gap inside a hello (tls.gap)', () => {
