@@ -250,6 +250,7 @@ export class HttpParser implements StreamParser {
   private answering: Req | null = null;
   private inner: StreamParser | null = null;
   private tunneled = false;
+  private orphanReported = false;
 
   /**
    * @param sink receives transactions and anomalies.
@@ -628,7 +629,11 @@ export class HttpParser implements StreamParser {
       return;
     }
     this.answering = this.pending.shift() ?? null;
-    if (this.answering === null) this.anomaly('http.response_without_request', dir);
+    if (this.answering === null && !this.orphanReported) {
+      // Once per flow: on a one-sided (server-only) capture every response is an orphan, one code says it all.
+      this.orphanReported = true;
+      this.anomaly('http.response_without_request', dir);
+    }
     const req = this.answering;
     if (status === 101 || (req !== null && req.method === 'CONNECT' && status >= 200 && status < 300)) {
       this.finishResponse(s);

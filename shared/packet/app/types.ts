@@ -58,7 +58,7 @@ export interface EveHttp {
   redirect?: string;
   /** Response body bytes seen (after de-chunking), as Suricata's `length`. */
   length: number;
-  /** Request body bytes seen (not a Suricata field name clash: Suricata logs it only in extended mode). */
+  /** Request body bytes seen, after de-chunking (our addition: Suricata 8 has no such field). Omitted when 0. */
   request_body_length?: number;
 }
 

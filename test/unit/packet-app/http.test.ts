@@ -170,12 +170,15 @@ describe('HttpParser', () => {
     ]);
   });
 
-  it('logs responses without a request and flags http.response_without_request', () => {
+  it('logs responses without a request and flags http.response_without_request once per flow', () => {
     // Act
-    const r = run('', 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi');
+    const r = run('', 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n');
     // Assess
     expect(r.anomalies).toEqual(['http.response_without_request/1']);
-    expect(r.txs).toEqual([{ protocol: 'HTTP/1.0', status: 200, length: 2 }]);
+    expect(r.txs).toEqual([
+      { protocol: 'HTTP/1.0', status: 200, length: 2 },
+      { protocol: 'HTTP/1.0', status: 404, length: 0 },
+    ]);
   });
 
   it('recognises responses by content even on the direction labelled client→server', () => {
