@@ -103,3 +103,22 @@ describe('mirror-manager local mode', () => {
     await expect(run({ 'detail-type': 'Other', source: 'x', detail: {} })).rejects.toThrowError('unsupported event: source x, detail-type Other');
   });
 });
+
+describe('netwatch mirror backfill', () => {
+  it('prints the same calls as the handler and reports what it skipped', async () => {
+    const { Command } = await import('commander');
+    const { registerMirror } = await import('../../cli/commands/mirror.ts');
+    const errs: string[] = [];
+    vi.mocked(process.stderr.write).mockImplementation((c: string | Uint8Array) => (errs.push(String(c)), true));
+    const program = new Command('netwatch').exitOverride();
+    registerMirror(program);
+    await program.parseAsync(['mirror', 'backfill', '--config', join(dir, 'netwatch.config.yml')], { from: 'user' });
+    expect(calls().map((c) => [c.call, c.input.NetworkInterfaceId ?? c.input.TrafficMirrorSessionId])).toEqual([
+      ['DeleteTrafficMirrorSession', 'tms-0gone000000000001'],
+      ['CreateTrafficMirrorSession', 'eni-0web00000000000000'],
+      ['CreateTrafficMirrorSession', 'eni-0web00000000000001'],
+    ]);
+    expect(errs.join('')).toContain('not mirrored eni-0db000000000000000 (i-0db00000000000001): instance.not_nitro');
+    expect(errs.join('')).toContain('2 ENI(s) selected, 3 call(s), VNI map written to');
+  });
+});
