@@ -32,12 +32,20 @@ export function protoName(p: number): string {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 /** Suricata's EVE timestamp: `2009-11-24T21:27:09.534255+0000` (UTC, microseconds). */
 export function eveTimestamp(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const d = new Date(ms);
-  const us = Math.floor(micros) - Math.floor(micros / 1e6) * 1e6;
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(us, 6)}+0000`;
+  const sec = Math.floor(micros / 1e6);
+  // records come in bursts within one second: format the date part once per second
+  if (sec !== cachedSecond) {
+    const d = new Date(sec * 1000);
+    cachedPrefix = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.`;
+    cachedSecond = sec;
+  }
+  const us = Math.floor(micros) - sec * 1e6;
+  return `${cachedPrefix}${String(us).padStart(6, '0')}+0000`;
 }
 
 /**
@@ -98,7 +106,13 @@ export function eveHeader(f: Flow, eventType: string, tsMicros: number, opts: He
     rec.icmp_type = rev && f.respIcmpType >= 0 ? f.respIcmpType : f.icmpType;
     rec.icmp_code = rev && f.respIcmpCode >= 0 ? f.respIcmpCode : f.icmpCode;
   }
-  rec.community_id = communityId(flowTuple(f), opts.seed ?? 0);
+  // once per flow (and seed): SHA-1 is the costliest part of a record
+  const seed = opts.seed ?? 0;
+  if (f.communityId === '' || f.communityIdSeed !== seed) {
+    f.communityId = communityId(flowTuple(f), seed);
+    f.communityIdSeed = seed;
+  }
+  rec.community_id = f.communityId;
   if (f.vni >= 0) {
     rec.vxlan = { vni: f.vni };
     const m = opts.mirror?.(f.vni);

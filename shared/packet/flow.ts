@@ -90,6 +90,9 @@ export class Flow {
   /** Monotonic per table; with the key hash it makes the EVE flow_id. */
   serial = 0;
   hash = 0;
+  /** Community ID, computed at the first record (eve.ts). */
+  communityId = '';
+  communityIdSeed = 0;
   /** Opaque per-flow state owned by the sensor (reassembly, app parsers, app_proto). */
   ext: unknown = null;
 
@@ -156,7 +159,8 @@ export class FlowTable {
     let h = (endpointHash(t.src, sp) + endpointHash(t.dst, dp)) >>> 0;
     h = mix(h ^ (t.proto << 24) ^ (vni + 1));
     for (let i = 0; i < vlanCount; i++) h = mix(h ^ (vlans[i] as number));
-    return h;
+    // 30 bits: a small integer (Smi) in V8, so the Map lookup allocates nothing
+    return h & 0x3fffffff;
   }
 
   /** 0: same orientation, 1: reversed, -1: not this flow. */
@@ -188,6 +192,11 @@ export class FlowTable {
       dir = this.match(f, t, vni, vlans, vc);
       if (dir >= 0) break;
       f = f.nextInBucket;
+    }
+    if (f !== null && now - f.lastMicros > this.idleTimeout(f) * 1e6) {
+      // idle past its timeout but not swept yet: it ends here, and this packet starts a new flow
+      this.end(f, FlowEndReason.timeout);
+      f = null;
     }
     if (f === null) {
       f = this.create(t, vni, vlans, vc, now, h, carrier);
@@ -233,6 +242,7 @@ export class FlowTable {
     f.hash = h;
     f.serial = ++this.serial;
     f.ext = null;
+    f.communityId = '';
     restart(f, now);
     f.tcpState = TcpState.none;
     f.finToServer = f.finToClient = false;

@@ -57,6 +57,9 @@ interface FlowExt {
   unparsed: boolean;
 }
 
+/** Why 5 s: the sweep walks every flow idle longer than the shortest timeout; Suricata's flow manager is similar. */
+const EXPIRE_EVERY_MICROS = 5e6;
+
 export class Sensor {
   readonly dec = new PacketDecoder();
   readonly flows: FlowTable;
@@ -119,7 +122,8 @@ export class Sensor {
     this.packets++;
     this.bytes += len;
     if (ts > this.now) this.now = ts;
-    if (this.now - this.lastExpire >= 1e6) {
+    // the sweep only frees memory and logs idle flows; a packet of an idle flow ends it exactly (FlowTable.packet)
+    if (this.now - this.lastExpire >= EXPIRE_EVERY_MICROS) {
       this.lastExpire = this.now;
       this.flows.expire(this.now);
     }

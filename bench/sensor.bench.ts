@@ -1,0 +1,80 @@
+/**
+ * `npm run bench:sensor`: one run, three contenders on the same ≥ 500k-packet VXLAN capture (HTTP/TLS/DNS mix):
+ *   1. `netwatch sensor decode <pcap>` (the real CLI, EVE JSON to /dev/null, process start included),
+ *   2. `tshark -T fields -e http.host -e tls.handshake.extensions_server_name -e dns.qry.name` (the reference),
+ *   3. a bare Node loop that only walks VXLAN -> Ethernet -> IPv4 -> TCP/UDP headers (the ceiling).
+ * Goals (issue 3): ≥ 40× tshark's packets/s, ≥ 0.4× the bare walk. Prints one JSON object.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateSensorPcap } from './sensor-generate.ts';
+
+const PACKETS = Number(process.env.BENCH_PACKETS ?? 500_000);
+const OUT = join(import.meta.dirname, 'out');
+const PCAP = join(OUT, `sensor-${PACKETS}.pcap`);
+const ROOT = join(import.meta.dirname, '..');
+
+function time(cmd: string, args: string[]): { ms: number; status: number | null; stderr: string } {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  return { ms: performance.now() - t, status: r.status, stderr: r.stderr?.toString() ?? '' };
+}
+
+/** The ceiling: header walk only, no flows, no records (same file bytes, read at once). */
+function bareWalk(path: string): { ms: number; packets: number; check: number } {
+  const b = new Uint8Array(readFileSync(path));
+  const t = performance.now();
+  let o = 24;
+  let n = 0;
+  let check = 0;
+  while (o + 16 <= b.length) {
+    const len = b[o + 8]! | (b[o + 9]! << 8) | (b[o + 10]! << 16) | (b[o + 11]! << 24);
+    const p = o + 16;
+    const end = p + len;
+    o = end;
+    n++;
+    if (end - p < 50 || ((b[p + 12]! << 8) | b[p + 13]!) !== 0x0800) continue;
+    const oihl = (b[p + 14]! & 15) * 4;
+    const udp = p + 14 + oihl;
+    if (((b[udp + 2]! << 8) | b[udp + 3]!) !== 4789) continue;
+    const vx = udp + 8;
+    const vni = (b[vx + 4]! << 16) | (b[vx + 5]! << 8) | b[vx + 6]!;
+    const eth = vx + 8;
+    if (end - eth < 34 || ((b[eth + 12]! << 8) | b[eth + 13]!) !== 0x0800) continue;
+    const ip = eth + 14;
+    const ihl = (b[ip]! & 15) * 4;
+    const proto = b[ip + 9]!;
+    const l4 = ip + ihl;
+    if (end - l4 < 4) continue;
+    const sport = (b[l4]! << 8) | b[l4 + 1]!;
+    const dport = (b[l4 + 2]! << 8) | b[l4 + 3]!;
+    check = (check + vni + proto + sport + dport) | 0;
+  }
+  return { ms: performance.now() - t, packets: n, check };
+}
+
+mkdirSync(OUT, { recursive: true });
+if (!existsSync(PCAP)) generateSensorPcap(PCAP, PACKETS);
+const size = statSync(PCAP).size;
+
+const ours = time(process.execPath, ['bin/netwatch.mjs', 'sensor', 'decode', PCAP, '--stats', '--no-progress']);
+if (ours.status !== 0) throw new Error(`netwatch sensor decode failed: ${ours.stderr}`);
+const stats = JSON.parse(ours.stderr.trim().split('\n').pop() ?? '{}') as { packets: number; pps: number; records: Record<string, number> };
+const tshark = time('tshark', ['-r', PCAP, '-T', 'fields', '-e', 'http.host', '-e', 'tls.handshake.extensions_server_name', '-e', 'dns.qry.name']);
+const bare = bareWalk(PCAP);
+
+const pps = (n: number, ms: number): number => Math.round(n / (ms / 1000));
+const result = {
+  packets: stats.packets,
+  file_mb: Math.round(size / 1e5) / 10,
+  records: stats.records,
+  netwatch: { wall_ms: Math.round(ours.ms), pps_wall: pps(stats.packets, ours.ms), pps_decode_loop: stats.pps },
+  tshark: tshark.status === 0 ? { wall_ms: Math.round(tshark.ms), pps: pps(stats.packets, tshark.ms) } : { error: tshark.stderr.slice(0, 200) },
+  bare_walk: { ms: Math.round(bare.ms), pps: pps(bare.packets, bare.ms) },
+  ratio_vs_tshark: tshark.status === 0 ? Math.round((tshark.ms / ours.ms) * 10) / 10 : null,
+  ratio_vs_bare_walk: Math.round((pps(stats.packets, ours.ms) / pps(bare.packets, bare.ms)) * 1000) / 1000,
+  ratio_vs_bare_walk_decode_loop: Math.round((stats.pps / pps(bare.packets, bare.ms)) * 1000) / 1000,
+  goals: { vs_tshark: 40, vs_bare_walk: 0.4 },
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
