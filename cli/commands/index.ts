@@ -2,10 +2,14 @@ import type { Command } from 'commander';
 import { registerFlowlogs } from './flowlogs.ts';
 import { registerSensor } from './sensor.ts';
 import { registerQuery } from './query.ts';
+import { registerNacl } from './nacl.ts';
+import { registerMirror } from './mirror.ts';
 
 /** One line per command group; each module owns its sub-commands and their --help. */
 export function registerCommands(program: Command): void {
   registerFlowlogs(program);
   registerSensor(program);
   registerQuery(program);
+  registerNacl(program);
+  registerMirror(program);
 }
