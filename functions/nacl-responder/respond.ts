@@ -106,8 +106,13 @@ async function cycle(
 ): Promise<{ plan: Plan; applied: PlanStep[]; skipped: Skip[]; attempts: number }> {
   const dryRun = deps.mode === 'dry-run';
   const skipped: Skip[] = [];
+  // calls that succeeded in an attempt whose state save then lost a race: their records must not be lost
+  let carried: PlanStep[] = [];
+  // calls of earlier attempts that were saved before a rule-number race made us re-plan
+  const appliedBefore: PlanStep[] = [];
   for (let attempt = 1; ; attempt++) {
-    const { state, version } = await deps.store.load();
+    const loaded = await deps.store.load();
+    const state = carried.length > 0 ? applyPlan(loaded.state, stepsOnly(carried)) : loaded.state;
     const nacls = await deps.network.nacls(vpcIds);
     const now = deps.now();
     const plan = makePlan(nacls, state, now);
@@ -136,16 +141,26 @@ async function cycle(
     if (dryRun) return { plan, applied, skipped, attempts: attempt };
     const done: Plan = { ...plan, steps: applied, remember: raced ? {} : plan.remember };
     try {
-      await deps.store.save(applyPlan(state, done), version);
+      await deps.store.save(applyPlan(state, done), loaded.version);
     } catch (err) {
-      if (err instanceof StateConflictError && attempt < MAX_ATTEMPTS) continue;
+      if (err instanceof StateConflictError && attempt < MAX_ATTEMPTS) {
+        carried = [...carried, ...applied];
+        continue;
+      }
       throw err;
     }
+    const all = [...carried, ...applied];
     if (!raced || attempt >= MAX_ATTEMPTS) {
       if (raced) skipped.push({ code: 'nacl.band_full', detail: `rule numbers kept being taken concurrently; gave up after ${attempt} attempts` });
-      return { plan, applied, skipped, attempts: attempt };
+      return { plan, applied: [...appliedBefore, ...all], skipped, attempts: attempt };
     }
+    carried = [];
+    appliedBefore.push(...all);
   }
+}
+
+function stepsOnly(steps: PlanStep[]): Plan {
+  return { steps, skipped: [], extended: [], drift: [], forget: [], remember: {}, forgetKeys: [] };
 }
 
 export async function respond(intent: Intent, cfg: NetwatchConfig, deps: ResponderDeps): Promise<Outcome> {

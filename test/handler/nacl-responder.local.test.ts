@@ -124,6 +124,17 @@ describe('nacl-responder local mode', () => {
     expect(state.blocks).toEqual([]);
   });
 
+  it('two findings handled at the same time never pick the same rule number (state lock)', async () => {
+    const a = (await event(join(FIX, 'findings/egress-flood-outbound.json'))) as { detail: { id: string; recommended: { cidr: string } } };
+    const b = structuredClone(a);
+    b.detail.id = 'other-finding';
+    b.detail.recommended.cidr = '203.0.113.99/32';
+    await Promise.all([run(a), run(b)]);
+    const printed = calls() as { input: { RuleNumber: number; CidrBlock: string } }[];
+    expect(printed.map((c) => c.input.RuleNumber).sort()).toEqual([1, 2]);
+    expect(printed.map((c) => c.input.CidrBlock).sort()).toEqual(['203.0.113.7/32', '203.0.113.99/32']);
+  });
+
   it('rejects an unknown event with a named error', async () => {
     await expect(run({ 'detail-type': 'Something Else', source: 'x.y', detail: {} })).rejects.toThrowError('unsupported event: source x.y, detail-type Something Else');
   });
