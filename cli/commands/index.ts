@@ -4,6 +4,7 @@ import { registerSensor } from './sensor.ts';
 import { registerQuery } from './query.ts';
 import { registerNacl } from './nacl.ts';
 import { registerMirror } from './mirror.ts';
+import { registerNotify } from './notify.ts';
 
 /** One line per command group; each module owns its sub-commands and their --help. */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerQuery(program);
   registerNacl(program);
   registerMirror(program);
+  registerNotify(program);
 }
