@@ -124,4 +124,37 @@ export function registerSensor(program: Command): void {
       const r = await runDecode(file, o);
       if (o.stats) process.stderr.write(`${JSON.stringify({ ...r.stats, ...(r.sink ? { outputs: r.sink.outputs } : {}) })}\n`);
     });
+  sensor
+    .command('run')
+    .description('the sensor daemon: receive Traffic Mirroring VXLAN on UDP, write EVE objects under <out>/sensor/, serve health, print EMF metrics')
+    .requiredOption('--listen <host:port>', 'UDP address for VXLAN datagrams (AWS Traffic Mirroring uses 4789)', '0.0.0.0:4789')
+    .option('--health <host:port>', 'HTTP health endpoint for the NLB check (GET /health)', '0.0.0.0:8080')
+    .requiredOption('--out <dir|s3://bucket/prefix>', 'lake root for sensor/event_type=…/dt=…/hour=…/ objects')
+    .option('--vni-map <file|s3://bucket/key>', 'VNI -> mirror session map written by the mirror manager (reloaded periodically)')
+    .option('--vni-reload-seconds <n>', 'how often to reload --vni-map', '300')
+    .option('--flush-seconds <n>', 'write a batch at the latest this long after its first record', '60')
+    .option('--flush-bytes <n>', 'write a batch when it reaches this many bytes (before gzip)', String(8 << 20))
+    .option('--rcvbuf <bytes>', 'requested SO_RCVBUF (capped by net.core.rmem_max)', String(32 << 20))
+    .option('--metrics-seconds <n>', 'EMF metrics interval on stdout', '60')
+    .option('--workers <n>', 'processes sharing the UDP port with SO_REUSEPORT', '1')
+    .action(async (o: Record<string, string>) => {
+      const num = (k: string, min: number): number => {
+        const v = Number(o[k]);
+        if (!Number.isFinite(v) || v < min) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a number >= ${min}`);
+        return v;
+      };
+      const { runDaemon } = await import('../../sensor-ami/src/daemon.ts');
+      await runDaemon({
+        listen: o.listen as string,
+        health: o.health,
+        out: o.out as string,
+        vniMap: o.vniMap,
+        vniReloadSeconds: num('vniReloadSeconds', 1),
+        flushSeconds: num('flushSeconds', 0),
+        flushBytes: num('flushBytes', 1),
+        rcvbuf: num('rcvbuf', 0),
+        metricsSeconds: num('metricsSeconds', 1),
+        workers: num('workers', 1),
+      });
+    });
 }

@@ -261,6 +261,13 @@ export class Sensor {
     this.record(eveFlow(f, reason, { mirror: this.opts.mirror, seed: this.opts.communityIdSeed }));
   }
 
+  /** Wall-clock tick for a live sensor: idle flows end even when no packet arrives. */
+  tick(nowMicros: number): void {
+    if (nowMicros > this.now) this.now = nowMicros;
+    this.lastExpire = this.now;
+    this.flows.expire(this.now);
+  }
+
   /** The capture file ended inside a record (a cut download, a capture still being written). */
   countTruncatedCapture(_danglingBytes: number): void {
     this.countAnomaly('pcap.truncated_record');
