@@ -35,7 +35,7 @@ export async function runIngest(inputs: string[], o: IngestCliOptions): Promise<
   const enricher = await makeEnricher({ inventory: o.inventory ?? config?.local.inventory, ipRanges: o.ipRanges });
   return ingestAll(sources, {
     enricher,
-    sink: resolveSink(o.out),
+    sink: await resolveSink(o.out),
     rowsPerPart,
     format,
     detections: config?.detections,

@@ -5,8 +5,6 @@
  */
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet/src/node.js';
-import { compressors } from 'hyparquet-compressors';
 import { FlowLogFormatError } from '../errors.ts';
 import type { Enricher, EnrichInput } from '../enrich/enricher.ts';
 import { DetectRow, FlowBatch } from './batch.ts';
@@ -56,7 +54,8 @@ export interface ObjectSummary {
   outputs: string[];
 }
 
-export const DEFAULT_ROWS_PER_PART = 131_072;
+/** 32k rows a part keeps peak memory low (each part is built, converted and written while the next fills) */
+export const DEFAULT_ROWS_PER_PART = 32_768;
 const GZIP_MAGIC0 = 0x1f;
 const GZIP_MAGIC1 = 0x8b;
 const PAR1 = [0x50, 0x41, 0x52, 0x31];
@@ -326,6 +325,9 @@ async function ingestParquet(
 ): Promise<ObjectSummary> {
   if (!src.localPath) throw new FlowLogFormatError(src.name, 'Parquet input needs random access (no local copy available)');
   const path = await src.localPath();
+  // loaded only for Parquet input: keeps the text path's memory footprint small
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet/src/node.js');
+  const { compressors } = await import('hyparquet-compressors');
   let file;
   let meta;
   try {

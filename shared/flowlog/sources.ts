@@ -6,10 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { loadAwsRanges } from '../enrich/aws-ranges.ts';
 import { Enricher } from '../enrich/enricher.ts';
 import { Inventory, type DescribeNetworkInterfacesLike } from '../enrich/inventory.ts';
-import { isS3Url, listObjects, parseS3Url, s3Source, S3Sink } from '../aws/s3.ts';
 import type { ObjectSource } from './ingest.ts';
 import type { LakeSink } from './lake.ts';
 import { DirSink, expandLocalInputs, fileSource } from './local-io.ts';
+
+// The AWS SDK costs ~100 MB of memory to load: import it only when an s3:// URL is used.
+const isS3Url = (s: string) => s.startsWith('s3://');
+const s3 = () => import('../aws/s3.ts');
 
 const FLOW_LOG_KEY = /\.(log|log\.gz|gz|parquet|txt)$/i;
 
@@ -17,6 +20,7 @@ export async function resolveSources(inputs: string[]): Promise<ObjectSource[]> 
   const out: ObjectSource[] = [];
   for (const input of inputs) {
     if (isS3Url(input)) {
+      const { listObjects, parseS3Url, s3Source } = await s3();
       const { bucket, key } = parseS3Url(input);
       const listed = await listObjects(bucket, key);
       const exact = listed.find((o) => o.key === key);
@@ -30,8 +34,9 @@ export async function resolveSources(inputs: string[]): Promise<ObjectSource[]> 
   return out;
 }
 
-export function resolveSink(out: string): LakeSink {
+export async function resolveSink(out: string): Promise<LakeSink> {
   if (isS3Url(out)) {
+    const { parseS3Url, S3Sink } = await s3();
     const { bucket, key } = parseS3Url(out);
     return new S3Sink(bucket, key);
   }
