@@ -24,5 +24,7 @@ if (!supported) {
   process.exit(r.status ?? 1);
 }
 
+// Handlers run locally log through Powertools; the CLI prints its own summaries, so only warnings by default.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv);
