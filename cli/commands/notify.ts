@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { decodeAlarmNotifyEvent } from '../../functions/alarm-notify/decode.ts';
 import { decodeCloudTrailEvent } from '../../functions/cloudtrail-watch/decode.ts';
 import { loadConfig, parseConfig } from '../../shared/config/load.ts';
 import { UsageError } from '../../shared/errors.ts';
+import { logger } from '../../shared/middleware.ts';
 import { formatAlarm } from '../../shared/notify/alarm.ts';
 import { renderDingTalk } from '../../shared/notify/channels/dingtalk.ts';
 import { renderFeishu } from '../../shared/notify/channels/feishu.ts';
@@ -28,7 +31,7 @@ function isCloudTrail(event: unknown): boolean {
   if (Array.isArray(event)) return true;
   if (event && typeof event === 'object') {
     const e = event as Record<string, unknown>;
-    if (Array.isArray(e.Records) && (e.Records[0] as Record<string, unknown> | undefined)?.eventID !== undefined) return true;
+    if (Array.isArray(e.Records) && typeof (e.Records[0] as Record<string, unknown> | undefined)?.eventVersion === 'string') return true;
     return typeof e['detail-type'] === 'string' && (CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(e['detail-type']);
   }
   return false;
@@ -77,6 +80,62 @@ function render(m: NotifyMessage, channel: (typeof CHANNELS)[number]): string {
   }
 }
 
+const REPO = join(import.meta.dirname, '../..');
+export const DEMO_EVENTS = {
+  alarm: join(REPO, 'test/fixtures/events/cloudwatch-alarm/vpn-tunnel-down.json'),
+  cloudtrail: join(REPO, 'test/fixtures/events/cloudtrail/sg-open-ssh-world.json'),
+} as const;
+
+/**
+ * The notification part of `npm run demo`: a local sink, a throw-away config routing to Slack + DingTalk (signed) on
+ * it, and the two handlers invoked with a sample alarm and a sample CloudTrail security-group change. The sink prints
+ * what it received; the second round shows dedup (nothing is sent again). Returns what the sink received.
+ */
+export async function notifyDemo(out: (line: string) => void = (l) => process.stdout.write(l)): Promise<{ received: number; signaturesValid: boolean }> {
+  const dingSecret = 'SECdemo00000000000000000000000000000000000000000000000000000000';
+  const sink = await startWebhookSink({ print: out, secrets: { dingtalk: dingSecret } });
+  const dir = await mkdtemp(join(tmpdir(), 'netwatch-notify-demo-'));
+  const saved = { config: process.env.NETWATCH_CONFIG, local: process.env.NETWATCH_LOCAL, level: logger.getLevelName() };
+  // the sink's printout is the demo; the handlers' JSON logs would drown it
+  logger.setLogLevel('WARN');
+  try {
+    const cfg = join(dir, 'netwatch.config.yml');
+    await writeFile(
+      cfg,
+      [
+        'channels:',
+        `  ops-slack: { type: slack, webhookUrl: "${sink.url('/slack/services/DEMO')}" }`,
+        `  ops-ding:  { type: dingtalk, webhookUrl: "${sink.url('/dingtalk/robot/send?access_token=demo')}", secret: ${dingSecret} }`,
+        'routes:',
+        '  - match: {}',
+        '    channels: [ops-slack, ops-ding]',
+        `local: { stateDir: "${join(dir, 'state')}" }`,
+        '',
+      ].join('\n'),
+    );
+    process.env.NETWATCH_CONFIG = cfg;
+    process.env.NETWATCH_LOCAL = '1';
+    const { run: alarmNotify } = await import('../../functions/alarm-notify/handler.ts');
+    const { run: cloudTrailWatch } = await import('../../functions/cloudtrail-watch/handler.ts');
+    const alarm = JSON.parse(await readFile(DEMO_EVENTS.alarm, 'utf8')) as unknown;
+    const change = JSON.parse(await readFile(DEMO_EVENTS.cloudtrail, 'utf8')) as unknown;
+    for (let round = 1; round <= 2; round++) {
+      const a = await alarmNotify(alarm);
+      const c = await cloudTrailWatch(change);
+      out(`[notify] round ${round}: alarm sent=${a.sent} duplicates=${a.duplicates}; cloudtrail sent=${c.sent} duplicates=${c.duplicates}\n`);
+    }
+    return { received: sink.received.length, signaturesValid: sink.received.filter((r) => r.kind === 'dingtalk').every((r) => r.signature === 'valid') };
+  } finally {
+    if (saved.config === undefined) delete process.env.NETWATCH_CONFIG;
+    else process.env.NETWATCH_CONFIG = saved.config;
+    if (saved.local === undefined) delete process.env.NETWATCH_LOCAL;
+    else process.env.NETWATCH_LOCAL = saved.local;
+    logger.setLogLevel(saved.level);
+    await sink.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export function registerNotify(program: Command): void {
   const notify = program.command('notify').description('notifications: local webhook sink, offline rendering of events');
 
@@ -111,6 +170,14 @@ export function registerNotify(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await sink.close();
+    });
+
+  notify
+    .command('demo')
+    .description('send a sample alarm and a sample security-group change to a local sink (Slack + signed DingTalk) and print them')
+    .action(async () => {
+      const r = await notifyDemo();
+      if (r.received !== 4 || !r.signaturesValid) throw new Error(`notify demo: expected 4 signed deliveries, got ${r.received} (signatures valid: ${r.signaturesValid})`);
     });
 
   notify

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventShapeError } from '../../shared/errors.ts';
 import { CLOUDTRAIL_DETAIL_TYPES, CloudTrailRecordSchema, EventBridgeEnvelope } from '../../shared/notify/events.ts';
 import type { CloudTrailRecord } from '../../shared/notify/events.ts';
@@ -20,8 +21,14 @@ function issues(e: { issues: { path: PropertyKey[]; message: string }[] }): stri
     .join('; ');
 }
 
+/**
+ * A record without eventID (some documentation samples) gets the EventBridge envelope id, or else a content hash,
+ * so dedup still has a stable key.
+ */
 function parseRecord(raw: unknown, where: string, fallbackId?: string): CloudTrailRecord {
-  const withId = raw && typeof raw === 'object' && !('eventID' in raw) && fallbackId ? { ...raw, eventID: fallbackId } : raw;
+  const missing = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('eventID' in raw);
+  const id = fallbackId ?? `sha256-${createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 32)}`;
+  const withId = missing ? { ...(raw as object), eventID: id } : raw;
   const r = CloudTrailRecordSchema.safeParse(withId);
   if (!r.success) throw new EventShapeError(`${where}: ${issues(r.error)}`);
   return r.data;
