@@ -1,0 +1,86 @@
+/**
+ * `netwatch sensor decode` as a user runs it (the real launcher in a child process): EVE JSON lines on stdout,
+ * --stats JSON on stderr, --out writing partitioned gzip objects (a re-run replaces, never duplicates), exit codes
+ * 0 / 1 / 2 with a one-line reason.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.ts';
+import { runDecode } from '../../../cli/commands/sensor.ts';
+import { corpus } from '../../helpers/pcap-sensor.ts';
+
+const ROOT = join(import.meta.dirname, '../../..');
+/** The real launcher in a child process (slow: used once, for exit code and stderr as a user sees them). */
+const spawnDecode = (...args: string[]) => spawnSync(process.execPath, ['bin/netwatch.mjs', 'sensor', 'decode', ...args], { cwd: ROOT, encoding: 'utf8' });
+
+/** In-process run of the same command code path; stdout lines collected. */
+async function run(file: string, o: { vniMap?: string; out?: string } = {}) {
+  let stdout = '';
+  const r = await runDecode(file, { progress: false, ...o }, (s) => {
+    stdout += s;
+    return true;
+  });
+  return { stdout, ...r };
+}
+
+describe('netwatch sensor decode', () => {
+  it('prints EVE JSON lines on stdout and a stats object on stderr', async () => {
+    const r = await run(corpus('vxlan/zeek/vxlan-encapsulated-http.pcap'));
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(recs.find((x) => x.event_type === 'http')).toMatchObject({
+      src_ip: '172.16.11.201', dest_port: 80, vxlan: { vni: 1 }, http: { hostname: 'eu.httpbin.org', url: '/image/svg', http_method: 'GET', status: 200, length: 8984 },
+    });
+    const stats = r.stats as unknown as Record<string, unknown>;
+    expect(stats).toMatchObject({ packets: 12, internal_errors: 0, layers: { vxlan: 12 }, records: { http: 1 } });
+    expect(stats.pps).toBeGreaterThan(0);
+  });
+
+  it('labels records with the mirror session from --vni-map', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vni-'));
+    const map = join(dir, 'vni.json');
+    writeFileSync(map, JSON.stringify([{ vni: 5569041, session_id: 'tms-0abc', source_eni: 'eni-0def', instance_id: 'i-0123' }]));
+    const r = await run(corpus('suricata-verify/vxlan-decoder-03/vxlan.pcap'), { vniMap: map });
+    const dns = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x.event_type === 'dns');
+    expect(dns.length).toBe(16);
+    for (const d of dns) expect(d.mirror).toEqual({ session_id: 'tms-0abc', source_eni: 'eni-0def', instance_id: 'i-0123' });
+  });
+
+  it('writes Hive-partitioned gzip objects with --out, and a re-run replaces them', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'decode-out-'));
+    const pcap = corpus('suricata-verify/dns-udp-eve-txt/input.pcap');
+    expect((await run(pcap, { out })).sink?.objects).toBe(2);
+    expect((await run(pcap, { out })).stdout).toBe('');
+    const files = readdirSync(join(out, 'sensor'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.map((f) => f.slice(out.length)).sort()).toEqual([
+      expect.stringMatching(/^\/sensor\/event_type=dns\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/input\.pcap-[0-9a-f]{10}-00001\.json\.gz$/),
+      expect.stringMatching(/^\/sensor\/event_type=flow\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/input\.pcap-[0-9a-f]{10}-00001\.json\.gz$/),
+    ]);
+    const dnsFile = files.find((f) => f.includes('event_type=dns')) as string;
+    expect(gunzipSync(readFileSync(dnsFile)).toString().trim().split('\n')).toHaveLength(4);
+  });
+
+  it('fails with exit 1 and a one-line reason for a file that is not a capture', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-'));
+    const f = join(dir, 'x.pcap');
+    writeFileSync(f, 'definitely not a pcap, just some text that is long enough');
+    const r = spawnDecode(f, '--no-progress');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('netwatch: not a pcap or pcapng file (magic 0x64656669)\n');
+  });
+
+  it('fails (exit 1) for a missing file and is a usage error (exit 2) without an argument or with a bad seed', async () => {
+    await expect(runDecode('/nonexistent/file.pcap', { progress: false })).rejects.toThrow(/^cannot read \/nonexistent\/file\.pcap$/);
+    const err = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      expect(await main(['node', 'netwatch', 'sensor', 'decode'])).toBe(2);
+      expect(await main(['node', 'netwatch', 'sensor', 'decode', corpus('vxlan/zeek/vxlan.pcap'), '--community-id-seed', '70000'])).toBe(2);
+    } finally {
+      process.stderr.write = err;
+    }
+  });
+});
