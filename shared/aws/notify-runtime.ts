@@ -1,8 +1,9 @@
 /**
  * Wiring for alarm-notify and cloudtrail-watch: config, secrets, state store, SNS and EventBridge, chosen by mode.
  *
- * Config: local mode reads the file NETWATCH_CONFIG (default ./netwatch.config.yml); in Lambda, NETWATCH_CONFIG_PARAM
- * names an SSM String parameter holding the same YAML (cached 5 min), else NETWATCH_CONFIG / the bundled default path.
+ * Config, first found: NETWATCH_CONFIG_JSON (the whole config inline); in Lambda NETWATCH_CONFIG_PARAM (an SSM String
+ * parameter holding the YAML, cached 5 min); the file NETWATCH_CONFIG (default ./netwatch.config.yml; serverless.yml
+ * packages it).
  * State: local mode `<local.stateDir>/notify/`; Lambda the DynamoDB table NOTIFY_STATE_TABLE.
  * SNS / EventBridge: local mode appends to `<local.stateDir>/notify-outbox.jsonl`; Lambda publishes (bus EVENT_BUS_NAME).
  */
@@ -50,6 +51,15 @@ export interface RuntimeOverrides {
 }
 
 async function readConfig(env: NodeJS.ProcessEnv, local: boolean): Promise<NetwatchConfig> {
+  if (env.NETWATCH_CONFIG_JSON) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(env.NETWATCH_CONFIG_JSON);
+    } catch (err) {
+      throw new ConfigError('NETWATCH_CONFIG_JSON: not valid JSON', { cause: err });
+    }
+    return parseConfig(raw, 'NETWATCH_CONFIG_JSON');
+  }
   const param = env.NETWATCH_CONFIG_PARAM;
   if (param && !local) {
     let raw: unknown;
