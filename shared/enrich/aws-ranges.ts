@@ -4,7 +4,8 @@
  * The most specific service other than the catch-all AMAZON wins (S3, EC2, CLOUDFRONT, ROUTE53_HEALTHCHECKS, ...).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// bundled into the Lambda by esbuild (a path next to the source would not exist in the bundle)
+import snapshotDoc from './data/ip-ranges.json' with { type: 'json' };
 import { parseIpv4, parseIpv6 } from './ip.ts';
 
 export interface IpRangesDocument {
@@ -14,7 +15,6 @@ export interface IpRangesDocument {
   ipv6_prefixes?: { ipv6_prefix: string; region?: string; service: string }[];
 }
 
-export const SNAPSHOT_PATH = fileURLToPath(new URL('./data/ip-ranges.json', import.meta.url));
 const CACHE_LIMIT = 100_000;
 
 export class AwsRanges {
@@ -120,7 +120,7 @@ let snapshot: AwsRanges | undefined;
 /** Loads ip-ranges.json from a path (default: the shipped snapshot); the snapshot is parsed once per process. */
 export function loadAwsRanges(path?: string): AwsRanges {
   if (!path) {
-    snapshot ??= new AwsRanges(JSON.parse(readFileSync(SNAPSHOT_PATH, 'utf8')) as IpRangesDocument);
+    snapshot ??= new AwsRanges(snapshotDoc as IpRangesDocument);
     return snapshot;
   }
   return new AwsRanges(JSON.parse(readFileSync(path, 'utf8')) as IpRangesDocument);
