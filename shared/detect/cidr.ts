@@ -129,10 +129,40 @@ export function hostCidr(addr: string): string | null {
   return `${formatIp(ip.family, ip.value)}/${ip.family === 4 ? 32 : 128}`;
 }
 
-/** A set of CIDRs with a longest-prefix lookup (linear per prefix length, hashed per network). */
+/** Dotted quad -> unsigned 32-bit number, or -1 (the hot path: no BigInt, no allocation beyond the scan). */
+export function ipv4ToNumber(s: string): number {
+  let v = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + octet;
+}
+
+const SMALL_SET = 16;
+
+/** A set of CIDRs with a longest-prefix lookup (one hash probe per distinct prefix length; a range scan when small). */
 export class CidrSet {
-  readonly #byPrefix = new Map<string, Map<bigint, Cidr>>();
-  readonly #prefixes: { family: 4 | 6; prefix: number; mask: bigint }[] = [];
+  readonly #v4 = new Map<number, Map<number, Cidr>>();
+  readonly #v6 = new Map<number, Map<bigint, Cidr>>();
+  /** per IPv4 prefix length, longest first: block size 2^(32-p) and its networks */
+  #v4Tables: { block: number; nets: Map<number, Cidr> }[] = [];
+  /** small sets (internal ranges): a linear range scan beats hash probes; longest prefix first */
+  #v4Ranges: { start: number; end: number; cidr: Cidr }[] = [];
+  #v4Count = 0;
+  #v6Prefixes: number[] = [];
   size = 0;
 
   constructor(cidrs: Iterable<string | Cidr> = []) {
@@ -141,26 +171,63 @@ export class CidrSet {
 
   add(c: string | Cidr): void {
     const cidr = typeof c === 'string' ? parseCidr(c) : c;
-    const key = `${cidr.family}/${cidr.prefix}`;
-    let m = this.#byPrefix.get(key);
-    if (!m) {
-      m = new Map();
-      this.#byPrefix.set(key, m);
-      this.#prefixes.push({ family: cidr.family, prefix: cidr.prefix, mask: mask(cidr.family, cidr.prefix) });
-      // longest prefix first, so lookup() returns the most specific block
-      this.#prefixes.sort((a, b) => b.prefix - a.prefix);
+    let fresh: boolean;
+    if (cidr.family === 4) {
+      let m = this.#v4.get(cidr.prefix);
+      if (!m) {
+        this.#v4.set(cidr.prefix, (m = new Map()));
+        // longest prefix first, so lookup() returns the most specific block
+        this.#v4Tables = [...this.#v4.entries()]
+          .sort((a, b) => b[0] - a[0])
+          .map(([p, nets]) => ({ block: 2 ** (32 - p), nets }));
+      }
+      fresh = !m.has(Number(cidr.network));
+      m.set(Number(cidr.network), cidr);
+      if (fresh) this.#v4Count++;
+      if (this.#v4Count <= SMALL_SET) {
+        const start = Number(cidr.network);
+        this.#v4Ranges = this.#v4Ranges.filter((r) => r.cidr.text !== cidr.text);
+        this.#v4Ranges.push({ start, end: start + 2 ** (32 - cidr.prefix), cidr });
+        this.#v4Ranges.sort((a, b) => b.cidr.prefix - a.cidr.prefix);
+      }
+    } else {
+      let m = this.#v6.get(cidr.prefix);
+      if (!m) {
+        this.#v6.set(cidr.prefix, (m = new Map()));
+        this.#v6Prefixes = [...this.#v6.keys()].sort((a, b) => b - a);
+      }
+      fresh = !m.has(cidr.network);
+      m.set(cidr.network, cidr);
     }
-    if (!m.has(cidr.network)) this.size++;
-    m.set(cidr.network, cidr);
+    if (fresh) this.size++;
   }
 
   /** The most specific block containing the address, or null (also null for non-addresses). */
   lookup(addr: string): Cidr | null {
-    const ip = parseIp(addr);
-    if (ip === null) return null;
-    for (const p of this.#prefixes) {
-      if (p.family !== ip.family) continue;
-      const hit = this.#byPrefix.get(`${p.family}/${p.prefix}`)?.get(ip.value & p.mask);
+    const v4 = ipv4ToNumber(addr);
+    if (v4 >= 0) {
+      if (this.#v4Count <= SMALL_SET) {
+        const ranges = this.#v4Ranges;
+        for (let i = 0; i < ranges.length; i++) {
+          const r = ranges[i] as { start: number; end: number; cidr: Cidr };
+          if (v4 >= r.start && v4 < r.end) return r.cidr;
+        }
+        return null;
+      }
+      const tables = this.#v4Tables;
+      for (let i = 0; i < tables.length; i++) {
+        const t = tables[i] as { block: number; nets: Map<number, Cidr> };
+        // block arithmetic keeps it in unsigned doubles (no 32-bit sign trouble at /0 or /1)
+        const hit = t.nets.get(v4 - (v4 % t.block));
+        if (hit) return hit;
+      }
+      return null;
+    }
+    if (this.#v6Prefixes.length === 0 || !addr.includes(':')) return null;
+    const v6 = parseIpv6(addr);
+    if (v6 === null) return null;
+    for (const p of this.#v6Prefixes) {
+      const hit = this.#v6.get(p)?.get(v6 & mask(6, p));
       if (hit) return hit;
     }
     return null;

@@ -143,21 +143,24 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
   const services = Object.entries(cfg.bruteForce.services);
   const serviceByPort = new Map(services.map(([name, port]) => [port, name]));
 
-  const egress = new Map<string, EgressState>();
-  const sources = new Map<string, SourceState>();
-  const denied = new Map<string, DenyState>();
-  const st: DetectStats = { records: 0, notOk: 0, untimed: 0, unaddressed: 0, droppedKeys: 0 };
-  const internalCache = new Map<string, boolean>();
-  let tracked = 0;
-
-  const isInternal = (a: string): boolean => {
-    let v = internalCache.get(a);
-    if (v === undefined) {
-      v = internal.has(a);
-      if (internalCache.size < cfg.maxTrackedKeys) internalCache.set(a, v);
-    }
-    return v;
+  // window start -> address -> state (nested maps: no per-record key strings to build and hash)
+  const egress = new Map<number, Map<string, EgressState>>();
+  const sources = new Map<number, Map<string, SourceState>>();
+  const deniedSrc = new Map<number, Map<string, DenyState>>();
+  const deniedDst = new Map<number, Map<string, DenyState>>();
+  const bucket = <T,>(m: Map<number, Map<string, T>>, w: number): Map<string, T> => {
+    let b = m.get(w);
+    if (!b) m.set(w, (b = new Map()));
+    return b;
   };
+  function* all<T>(m: Map<number, Map<string, T>>): Generator<T> {
+    for (const b of m.values()) yield* b.values();
+  }
+  const st: DetectStats = { records: 0, notOk: 0, untimed: 0, unaddressed: 0, droppedKeys: 0 };
+  let tracked = 0;
+  // both checks are a dotted-quad scan plus one hash probe per prefix length (no per-address caches to thrash)
+  const isInternal = (a: string): boolean => internal.lookup(a) !== null;
+  const denied_ = (a: string): Cidr | null => deny.lookup(a);
   const room = (): boolean => {
     if (tracked >= cfg.maxTrackedKeys) {
       st.droppedKeys++;
@@ -199,14 +202,14 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     const rejected = r.action === 'REJECT';
 
     if (cfg.egressFlood.enabled && !rejected && isEgressToExternal(r, src, dst)) {
-      const key = `${w}|${dst}`;
-      let e = egress.get(key);
+      const eb = bucket(egress, w);
+      let e = eb.get(dst);
       if (!e && room()) {
         e = {
           window: w, dstaddr: dst, bytes: 0, packets: 0, flows: 0, first: start, last: r.end ?? start,
           sources: new SmallSet(), interfaces: new SmallSet(), instances: new SmallSet(), vpcs: new SmallSet(),
         };
-        egress.set(key, e);
+        eb.set(dst, e);
       }
       if (e) {
         e.bytes += bytes;
@@ -222,14 +225,14 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
 
     const ingressTracked = cfg.portScan.enabled || cfg.bruteForce.enabled || cfg.rejectBurst.enabled;
     if (ingressTracked && (!cfg.externalSourcesOnly || isFromExternal(r, src))) {
-      const key = `${w}|${src}`;
-      let s = sources.get(key);
+      const sb = bucket(sources, w);
+      let s = sb.get(src);
       if (!s && room()) {
         s = {
           window: w, srcaddr: src, flows: 0, rejects: 0, first: start, last: r.end ?? start,
           ports: new SmallSet(), hosts: new SmallSet(), vpcs: new SmallSet(), attempts: new Map(), targets: new Map(),
         };
-        sources.set(key, s);
+        sb.set(src, s);
       }
       if (s) {
         s.flows++;
@@ -249,32 +252,37 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     }
 
     if (cfg.denyList.enabled && deny.size > 0) {
-      for (const [side, addr, peer] of [['src', src, dst], ['dst', dst, src]] as const) {
-        const hit = deny.lookup(addr);
-        if (!hit) continue;
-        const key = `${w}|${side}|${addr}`;
-        let d = denied.get(key);
-        if (!d && room()) {
-          d = {
-            window: w, addr, side, cidr: hit, flows: 0, accepted: 0, rejected: 0, bytes: 0, first: start,
-            last: r.end ?? start, peers: new SmallSet(), interfaces: new SmallSet(), instances: new SmallSet(),
-            vpcs: new SmallSet(),
-          };
-          denied.set(key, d);
-        }
-        if (d) {
-          d.flows++;
-          if (rejected) d.rejected++;
-          else d.accepted++;
-          d.bytes += bytes;
-          d.peers.add(peer, SET_CAP);
-          if (r.interface_id) d.interfaces.add(r.interface_id, SET_CAP);
-          if (r.instance_id) d.instances.add(r.instance_id, SET_CAP);
-          if (r.vpc_id) d.vpcs.add(r.vpc_id, SET_CAP);
-          widen(d, r, start);
-        }
-      }
+      const hitSrc = denied_(src);
+      if (hitSrc) trackDenied(deniedSrc, 'src', src, dst, hitSrc, r, w, start, bytes, rejected);
+      const hitDst = denied_(dst);
+      if (hitDst) trackDenied(deniedDst, 'dst', dst, src, hitDst, r, w, start, bytes, rejected);
     }
+  }
+
+  function trackDenied(
+    m: Map<number, Map<string, DenyState>>, side: 'src' | 'dst', addr: string, peer: string, hit: Cidr, r: FlowRecord,
+    w: number, start: number, bytes: number, rejected: boolean,
+  ): void {
+    const db = bucket(m, w);
+    let d = db.get(addr);
+    if (!d && room()) {
+      d = {
+        window: w, addr, side, cidr: hit, flows: 0, accepted: 0, rejected: 0, bytes: 0, first: start,
+        last: r.end ?? start, peers: new SmallSet(), interfaces: new SmallSet(), instances: new SmallSet(),
+        vpcs: new SmallSet(),
+      };
+      db.set(addr, d);
+    }
+    if (!d) return;
+    d.flows++;
+    if (rejected) d.rejected++;
+    else d.accepted++;
+    d.bytes += bytes;
+    d.peers.add(peer, SET_CAP);
+    if (r.interface_id) d.interfaces.add(r.interface_id, SET_CAP);
+    if (r.instance_id) d.instances.add(r.instance_id, SET_CAP);
+    if (r.vpc_id) d.vpcs.add(r.vpc_id, SET_CAP);
+    widen(d, r, start);
   }
 
   const seen = (s: Span) => ({ firstSeen: isoSeconds(s.first), lastSeen: isoSeconds(s.last) });
@@ -283,7 +291,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     const out: Finding[] = [];
 
     const ef = cfg.egressFlood;
-    for (const e of egress.values()) {
+    for (const e of all(egress)) {
       const over = e.bytes >= ef.bytes || e.packets >= ef.packets || e.flows >= ef.flows;
       const cidr = hostCidr(e.dstaddr);
       if (!over || cidr === null) continue;
@@ -312,7 +320,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       );
     }
 
-    for (const s of sources.values()) {
+    for (const s of all(sources)) {
       const cidr = hostCidr(s.srcaddr);
       if (cidr === null) continue;
       const vpc_id = s.vpcs.only();
@@ -379,7 +387,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       }
     }
 
-    for (const d of denied.values()) {
+    for (const d of [...all(deniedSrc), ...all(deniedDst)]) {
       // accepted traffic to/from a listed address is worse than traffic the VPC already rejected
       const severity: FindingSeverity = d.accepted === 0 ? 'medium' : d.side === 'dst' ? 'critical' : 'high';
       const subject =

@@ -28,7 +28,7 @@ beforeAll(async () => {
   const sources = await resolveSources([join(dir, 'crafted.log'), join(CORPUS, 'v2-default-accept-reject.log.gz')]);
   summary = await ingestAll(sources, {
     enricher: await makeEnricher({}),
-    sink: resolveSink(join(dir, 'lake')),
+    sink: await resolveSink(join(dir, 'lake')),
     detections: { egressFlood: { bytes: 1_000_000_000 } },
     continueOnError: false,
   });
