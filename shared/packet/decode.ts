@@ -46,8 +46,19 @@ export class Tuple {
 
   copyFrom(t: Tuple): void {
     this.family = t.family;
-    this.src.set(t.src);
-    this.dst.set(t.dst);
+    // four element copies beat TypedArray.set's call overhead on this per-packet path
+    const s = this.src;
+    const d = this.dst;
+    const ts = t.src;
+    const td = t.dst;
+    s[0] = ts[0] as number;
+    s[1] = ts[1] as number;
+    s[2] = ts[2] as number;
+    s[3] = ts[3] as number;
+    d[0] = td[0] as number;
+    d[1] = td[1] as number;
+    d[2] = td[2] as number;
+    d[3] = td[3] as number;
     this.proto = t.proto;
     this.srcPort = t.srcPort;
     this.dstPort = t.dstPort;
