@@ -85,7 +85,7 @@ export function registerQuery(program: Command): void {
     .command('query')
     .description('run a library query (or a .sql file) on the local lake with DuckDB, or on Athena')
     .argument('[name|file.sql]', 'query name from --list, or a path to a .sql file')
-    .option('--lake <dir>', 'local lake root (the --out of flowlogs ingest / sensor run)')
+    .option('--lake <dir|s3://bucket/prefix>', 'lake root: a local directory (the --out of flowlogs ingest / sensor run) or an S3 prefix (copied down, only the dt partitions asked for)')
     .addOption(new Option('--engine <engine>', 'query engine').choices(['duckdb', 'athena']).default('duckdb'))
     .addOption(new Option('--format <format>', 'output format').choices([...OUTPUT_FORMATS]).default('table'))
     .option('--from <date>', 'first dt partition to scan, YYYY-MM-DD (default: all)')

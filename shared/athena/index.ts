@@ -8,6 +8,7 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { UsageError } from '../errors.ts';
 import { runAthenaQuery, type AthenaRunOptions } from '../aws/athena.ts';
+import { mirrorS3Lake } from '../aws/lake-mirror.ts';
 import type { Engine } from './dialect.ts';
 import { openLocalLake, type QueryResult, type Row } from './duckdb.ts';
 import { formatResult, type OutputFormat } from './format.ts';
@@ -34,7 +35,7 @@ export function toDt(v: string, flag: string): string {
 
 export interface RunOptions {
   engine?: Engine;
-  /** local lake directory (DuckDB) */
+  /** local lake directory, or s3://bucket/prefix (copied down through the SDK, only the dt partitions asked for) */
   lake?: string;
   /** dt bounds, inclusive (YYYY-MM-DD or ISO timestamp) */
   from?: string;
@@ -67,11 +68,21 @@ export async function runQuery(def: QueryDef, o: RunOptions): Promise<QueryResul
     return runAthenaQuery(client, def.sql, params, opts);
   }
   if (!o.lake) throw new UsageError('--lake <dir> is required with the duckdb engine');
-  const lake = await openLocalLake(o.lake);
+  const mirror = o.lake.startsWith('s3://')
+    ? await mirrorS3Lake(o.lake, {
+        from: o.from !== undefined ? toDt(o.from, '--from') : ALL_FROM,
+        to: o.to !== undefined ? toDt(o.to, '--to') : ALL_TO,
+      })
+    : undefined;
   try {
-    return await lake.query(def.sql, params);
+    const lake = await openLocalLake(mirror ? mirror.dir : o.lake);
+    try {
+      return await lake.query(def.sql, params);
+    } finally {
+      lake.close();
+    }
   } finally {
-    lake.close();
+    mirror?.close();
   }
 }
 
