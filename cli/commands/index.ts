@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerFlowlogs } from './flowlogs.ts';
 import { registerDemo } from './demo.ts';
+import { registerInvoke } from './invoke.ts';
 import { registerSensor } from './sensor.ts';
 import { registerQuery } from './query.ts';
 import { registerNacl } from './nacl.ts';
@@ -11,6 +12,7 @@ import { registerNotify } from './notify.ts';
 export function registerCommands(program: Command): void {
   registerFlowlogs(program);
   registerDemo(program);
+  registerInvoke(program);
   registerSensor(program);
   registerQuery(program);
   registerNacl(program);

@@ -9,6 +9,7 @@ import middy from '@middy/core';
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/respond/finding.ts';
 import { loadAwsRanges } from '../../shared/enrich/aws-ranges.ts';
 import { Enricher } from '../../shared/enrich/enricher.ts';
+import { Inventory } from '../../shared/enrich/inventory.ts';
 import { cachedAwsInventory } from '../../shared/aws/ec2-inventory.ts';
 import { putEvents } from '../../shared/aws/eventbridge.ts';
 import { s3Source, S3Sink } from '../../shared/aws/s3.ts';
@@ -21,17 +22,25 @@ import { logger, withDefaults } from '../../shared/middleware.ts';
 import { PipelineError } from '../../shared/errors.ts';
 import { decodeIngestEvent, type ObjectRef } from './events.ts';
 
-function lakeSink(): LakeSink {
+/** LAKE_BUCKET/LAKE_PREFIX (deployed), else the config's lake, else NETWATCH_LAKE_DIR or .netwatch/lake locally. */
+async function lakeSink(): Promise<LakeSink> {
   if (process.env.NETWATCH_LAKE_DIR) return new DirSink(process.env.NETWATCH_LAKE_DIR);
-  const bucket = process.env.LAKE_BUCKET;
-  if (!bucket) throw new PipelineError('flow-log-ingest: LAKE_BUCKET (or NETWATCH_LAKE_DIR in local mode) is not set');
-  return new S3Sink(bucket, process.env.LAKE_PREFIX ?? '');
+  const cfg = await runtimeConfig();
+  const bucket = process.env.LAKE_BUCKET ?? cfg.lake.bucket;
+  if (bucket) return new S3Sink(bucket, process.env.LAKE_PREFIX ?? cfg.lake.prefix);
+  if (isLocalMode()) return new DirSink('.netwatch/lake');
+  throw new PipelineError('flow-log-ingest: LAKE_BUCKET is not set (and no lake.bucket in the config)');
 }
 
 async function enricher(): Promise<Enricher> {
   const cfg = await runtimeConfig();
   const file = process.env.NETWATCH_INVENTORY_FILE ?? (isLocalMode() ? cfg.local.inventory : undefined);
-  const inventory = file ? await loadInventoryFile(file) : await cachedAwsInventory(Number(process.env.INVENTORY_TTL_SECONDS ?? 900));
+  // local mode never calls EC2: no inventory file means no ENI enrichment
+  const inventory = file
+    ? await loadInventoryFile(file)
+    : isLocalMode()
+      ? Inventory.empty()
+      : await cachedAwsInventory(Number(process.env.INVENTORY_TTL_SECONDS ?? 900));
   return new Enricher(inventory, loadAwsRanges(process.env.NETWATCH_IP_RANGES));
 }
 
@@ -63,7 +72,7 @@ export const handler = withDefaults(
     const cfg = await runtimeConfig();
     const summary = await ingestAll(objects.map(source), {
       enricher: await enricher(),
-      sink: lakeSink(),
+      sink: await lakeSink(),
       detections: cfg.detections,
       continueOnError: false,
     });
