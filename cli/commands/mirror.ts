@@ -24,6 +24,6 @@ export function registerMirror(program: Command): void {
       const local = o.local ? true : o.aws ? false : isLocalMode();
       const out = await manage({ trigger: 'backfill', hints: { goneInstanceIds: [], goneEniIds: [] } }, cfg, mirrorDeps(cfg, path, local));
       for (const s of out.skipped) process.stderr.write(`not mirrored ${s.eniId}${s.instanceId ? ` (${s.instanceId})` : ''}: ${s.code}: ${s.detail}\n`);
-      process.stderr.write(`${out.desired} ENI(s) selected, ${out.actions.length} call(s), VNI map ${out.mapChanged ? 'written to' : 'unchanged at'} ${out.mapLocation} (${out.mapSessions} session(s))\n`);
+      process.stderr.write(`${out.desired} ENI(s) selected, ${out.filterCalls.length + out.actions.length} call(s), VNI map ${out.mapChanged ? 'written to' : 'unchanged at'} ${out.mapLocation} (${out.mapSessions} session(s))\n`);
     });
 }

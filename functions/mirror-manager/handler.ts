@@ -44,10 +44,16 @@ function summarise(o: MirrorOutcome, local: boolean): MirrorSummary {
     trigger: o.trigger,
     mode: local ? 'local' : 'aws',
     desired: o.desired,
-    calls: o.actions.map((a) => {
-      const i = a.call.input as { NetworkInterfaceId?: string; TrafficMirrorSessionId?: string };
-      return { call: a.call.call, target: i.NetworkInterfaceId ?? i.TrafficMirrorSessionId ?? '', reason: a.reason };
-    }),
+    calls: [
+      ...o.filterCalls.map((c) => {
+        const i = c.input as { TrafficMirrorFilterId?: string; TrafficMirrorFilterRuleId?: string };
+        return { call: c.call, target: i.TrafficMirrorFilterId ?? i.TrafficMirrorFilterRuleId ?? o.filterId, reason: `filter preset ${o.filterPreset}` };
+      }),
+      ...o.actions.map((a) => {
+        const i = a.call.input as { NetworkInterfaceId?: string; TrafficMirrorSessionId?: string };
+        return { call: a.call.call, target: i.NetworkInterfaceId ?? i.TrafficMirrorSessionId ?? '', reason: a.reason };
+      }),
+    ],
     skipped: o.skipped.map((s) => ({ code: s.code, eniId: s.eniId, ...(s.instanceId ? { instanceId: s.instanceId } : {}) })),
     mapChanged: o.mapChanged,
     mapLocation: o.mapLocation,
@@ -65,6 +71,7 @@ export async function run(event: unknown): Promise<MirrorSummary> {
     // stdout carries only the planned calls; skips go to stderr
     for (const s of outcome.skipped) process.stderr.write(`${JSON.stringify({ skipped: s })}\n`);
   } else {
+    for (const c of outcome.filterCalls) logger.info('mirror filter call', { call: c.call, ...c.input });
     for (const a of outcome.actions) logger.info('mirror call', { call: a.call.call, reason: a.reason, ...a.call.input });
     for (const s of outcome.skipped) logger.warn('eni not mirrored', { ...s });
     if (outcome.mapChanged) logger.info('vni map published', { location: outcome.mapLocation, sessions: outcome.mapSessions });

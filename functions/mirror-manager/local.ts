@@ -15,9 +15,11 @@ import {
   decodeInstances,
   decodeSessions,
   decodeSubnetTags,
+  decodeVpcCidrs,
   decodeVpcTags,
   MirrorInventoryError,
   type Inventory,
+  type MirrorFilter,
   type Session,
 } from '../../shared/mirror/inventory.ts';
 import type { MapStore, MirrorExecutor, MirrorReader } from '../../shared/mirror/ports.ts';
@@ -51,13 +53,28 @@ const SavedSession = z
     tags: z.record(z.string(), z.string()),
   })
   .strict();
-const Saved = z.object({ version: z.literal(1), sessions: z.array(SavedSession) }).strict();
+const SavedRule = z
+  .object({
+    ruleId: z.string(),
+    TrafficDirection: z.enum(['ingress', 'egress']),
+    RuleNumber: z.number().int(),
+    RuleAction: z.enum(['accept', 'reject']),
+    Protocol: z.number().int().optional(),
+    SourceCidrBlock: z.string(),
+    DestinationCidrBlock: z.string(),
+    SourcePortRange: z.object({ FromPort: z.number().int(), ToPort: z.number().int() }).strict().optional(),
+    DestinationPortRange: z.object({ FromPort: z.number().int(), ToPort: z.number().int() }).strict().optional(),
+  })
+  .strict();
+const SavedFilter = z.object({ filterId: z.string(), tags: z.record(z.string(), z.string()), rules: z.array(SavedRule) }).strict();
+const Saved = z.object({ version: z.literal(1), sessions: z.array(SavedSession), filters: z.array(SavedFilter).default([]) }).strict();
+type Saved = z.infer<typeof Saved>;
 
 export interface LocalMirror {
   reader: MirrorReader;
   executor: MirrorExecutor;
   maps: MapStore;
-  saveSessions: (sessions: Session[]) => Promise<void>;
+  saveState: (state: { sessions: Session[]; filters: MirrorFilter[] }) => Promise<void>;
   stateDir: string;
 }
 
@@ -71,23 +88,31 @@ export function localMirror(cfg: NetwatchConfig, configPath: string, write: (lin
   const opt = async <T>(path: string | undefined, what: string, decode: (raw: unknown, src: string) => T, empty: T): Promise<T> =>
     path ? decode(await readJson(path, what), path) : empty;
 
+  const saved = async (): Promise<Saved | undefined> => {
+    try {
+      return Saved.parse(JSON.parse(await readFile(sessionsFile, 'utf8')));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new MirrorInventoryError(`${sessionsFile}: local mirror state is corrupt`, { cause: err });
+    }
+  };
+
   const reader: MirrorReader = {
     async inventory(): Promise<Inventory> {
       const inventoryPath = abs(l.inventory);
       if (!inventoryPath) throw new MirrorInventoryError('local.inventory is not set: local mode needs a DescribeNetworkInterfaces output file');
-      let sessions: Session[];
-      try {
-        const saved = Saved.parse(JSON.parse(await readFile(sessionsFile, 'utf8')));
-        sessions = saved.sessions.map((s) => ({ ...s, targetId: s.targetId, filterId: s.filterId, vni: s.vni, packetLength: s.packetLength }));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new MirrorInventoryError(`${sessionsFile}: local mirror state is corrupt`, { cause: err });
-        sessions = await opt(abs(l.mirrorSessions), 'local.mirrorSessions', decodeSessions, []);
-      }
+      const state = await saved();
+      const sessions: Session[] = state
+        ? state.sessions.map((s) => ({ ...s, targetId: s.targetId, filterId: s.filterId, vni: s.vni, packetLength: s.packetLength }))
+        : await opt(abs(l.mirrorSessions), 'local.mirrorSessions', decodeSessions, []);
+      const vpcsPath = abs(l.vpcs);
+      const vpcsRaw = vpcsPath ? await readJson(vpcsPath, 'local.vpcs') : undefined;
       return {
         enis: decodeEnis(await readJson(inventoryPath, 'local.inventory'), inventoryPath),
         instances: await opt(abs(l.instances), 'local.instances', decodeInstances, new Map()),
         subnetTags: await opt(abs(l.subnets), 'local.subnets', decodeSubnetTags, new Map()),
-        vpcTags: await opt(abs(l.vpcs), 'local.vpcs', decodeVpcTags, new Map()),
+        vpcTags: vpcsRaw === undefined ? new Map() : decodeVpcTags(vpcsRaw, vpcsPath),
+        vpcCidrs: vpcsRaw === undefined ? [] : decodeVpcCidrs(vpcsRaw, vpcsPath),
         sessions,
       };
     },
@@ -98,15 +123,27 @@ export function localMirror(cfg: NetwatchConfig, configPath: string, write: (lin
     async targetEniIds() {
       return [];
     },
+    // filters the manager "created" in earlier local runs (there is no local filter file)
+    async filters() {
+      return ((await saved())?.filters ?? []).map((f) => ({ ...f, rules: [...f.rules] }));
+    },
   };
 
   const executor: MirrorExecutor = {
     async execute(call) {
       write(`${JSON.stringify({ call: call.call, input: call.input })}\n`);
-      if (call.call !== 'CreateTrafficMirrorSession') return {};
-      // a stable, real-looking id for the planned session (tms- + 17 hex digits)
-      const h = createHash('sha256').update(`${call.input.NetworkInterfaceId}|${call.input.VirtualNetworkId}`).digest('hex');
-      return { sessionId: `tms-${h.slice(0, 17)}` };
+      // stable, real-looking ids for what the plan creates (prefix + 17 hex digits)
+      const id = (prefix: string, seed: string) => `${prefix}-${createHash('sha256').update(seed).digest('hex').slice(0, 17)}`;
+      switch (call.call) {
+        case 'CreateTrafficMirrorSession':
+          return { sessionId: id('tms', `${call.input.NetworkInterfaceId}|${call.input.VirtualNetworkId}`) };
+        case 'CreateTrafficMirrorFilter':
+          return { filterId: id('tmf', call.input.ClientToken) };
+        case 'CreateTrafficMirrorFilterRule':
+          return { ruleId: id('tmfr', call.input.ClientToken) };
+        default:
+          return {};
+      }
     },
   };
 
@@ -132,9 +169,9 @@ export function localMirror(cfg: NetwatchConfig, configPath: string, write: (lin
     executor,
     maps,
     stateDir,
-    async saveSessions(sessions) {
+    async saveState({ sessions, filters }) {
       await mkdir(stateDir, { recursive: true });
-      const saved = { version: 1, sessions: sessions.map((s) => JSON.parse(JSON.stringify(s)) as unknown) };
+      const saved = { version: 1, sessions: sessions.map((s) => JSON.parse(JSON.stringify(s)) as unknown), filters };
       await writeFile(`${sessionsFile}.tmp`, `${JSON.stringify(saved, null, 2)}\n`);
       await rename(`${sessionsFile}.tmp`, sessionsFile);
     },

@@ -6,20 +6,25 @@ import type { NetwatchConfig } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { MirrorIntent } from '../../shared/mirror/events.ts';
 import type { MapStore, MirrorExecutor, MirrorReader } from '../../shared/mirror/ports.ts';
-import { applyActions, desiredSessions, reconcile, vniMap, type MirrorAction, type MirrorPolicy, type MirrorSkip } from '../../shared/mirror/reconcile.ts';
-import type { Session } from '../../shared/mirror/inventory.ts';
+import { applyActions, desiredSessions, OWNER_TAG, OWNER_VALUE, reconcile, vniMap, type MirrorAction, type MirrorPolicy, type MirrorSkip } from '../../shared/mirror/reconcile.ts';
+import type { MirrorFilter, Session } from '../../shared/mirror/inventory.ts';
+import { createFilterCall, FILTER_PRESET_TAG, presetRules, reconcileFilterRules, type ActualRule, type FilterCall } from '../../shared/mirror/filters.ts';
 
 export interface MirrorDeps {
   reader: MirrorReader;
   executor: MirrorExecutor;
   maps: MapStore;
-  /** local mode: remember the sessions as they are after the planned calls */
-  saveSessions?: (sessions: Session[]) => Promise<void>;
+  /** local mode: remember sessions and filters as they are after the planned calls */
+  saveState?: (state: { sessions: Session[]; filters: MirrorFilter[] }) => Promise<void>;
 }
 
 export interface MirrorOutcome {
   trigger: string;
   actions: MirrorAction[];
+  /** calls that created or corrected the filter we own (when mirroring.filterId is not given) */
+  filterCalls: FilterCall[];
+  filterId: string;
+  filterPreset: string;
   skipped: MirrorSkip[];
   desired: number;
   mapChanged: boolean;
@@ -27,12 +32,12 @@ export interface MirrorOutcome {
   mapSessions: number;
 }
 
-export function mirrorPolicy(cfg: NetwatchConfig, env: NodeJS.ProcessEnv = process.env): Omit<MirrorPolicy, 'targetEniIds'> {
+/** The session policy; filterId is undefined when the manager should own a filter for mirroring.filterPreset. */
+export function mirrorPolicy(cfg: NetwatchConfig, env: NodeJS.ProcessEnv = process.env): Omit<MirrorPolicy, 'targetEniIds' | 'filterId'> & { filterId: string | undefined } {
   const m = cfg.mirroring;
   const targetId = env.MIRROR_TARGET_ID || m.targetId;
-  const filterId = env.MIRROR_FILTER_ID || m.filterId;
+  const filterId = env.MIRROR_FILTER_ID || m.filterId || undefined;
   if (!targetId) throw new ConfigError('mirroring.targetId (or MIRROR_TARGET_ID) must name the traffic-mirror target (tmt-…)');
-  if (!filterId) throw new ConfigError('mirroring.filterId (or MIRROR_FILTER_ID) must name the traffic-mirror filter (tmf-…)');
   return {
     selectTag: m.selectTag,
     excludeTag: m.excludeTag,
@@ -44,10 +49,46 @@ export function mirrorPolicy(cfg: NetwatchConfig, env: NodeJS.ProcessEnv = proce
   };
 }
 
+/**
+ * Without mirroring.filterId the manager owns one filter per preset (tagged), creating it when missing and keeping
+ * its rules equal to the preset's. Returns the filter id and the calls made.
+ */
+async function ensureFilter(cfg: NetwatchConfig, vpcCidrs: string[], deps: MirrorDeps): Promise<{ filterId: string; calls: FilterCall[]; filters: MirrorFilter[] }> {
+  const preset = cfg.mirroring.filterPreset;
+  const desired = presetRules(preset, vpcCidrs, cfg.mirroring.customRules);
+  const filters = await deps.reader.filters();
+  const calls: FilterCall[] = [];
+  let mine = filters
+    .filter((f) => f.tags[OWNER_TAG] === OWNER_VALUE && f.tags[FILTER_PRESET_TAG] === preset)
+    .sort((a, b) => a.filterId.localeCompare(b.filterId))[0];
+  if (!mine) {
+    const create = createFilterCall(preset, OWNER_TAG, OWNER_VALUE);
+    const r = await deps.executor.execute(create);
+    if (!r.filterId) throw new ConfigError(`CreateTrafficMirrorFilter for preset ${preset} returned no filter id`);
+    calls.push(create);
+    mine = { filterId: r.filterId, tags: { [OWNER_TAG]: OWNER_VALUE, [FILTER_PRESET_TAG]: preset }, rules: [] };
+    filters.push(mine);
+  }
+  let rules: ActualRule[] = [...mine.rules];
+  for (const c of reconcileFilterRules(mine.filterId, desired, mine.rules)) {
+    const r = await deps.executor.execute(c);
+    calls.push(c);
+    if (c.call === 'DeleteTrafficMirrorFilterRule') rules = rules.filter((x) => x.ruleId !== c.input.TrafficMirrorFilterRuleId);
+    else if (c.call === 'CreateTrafficMirrorFilterRule') {
+      const { TrafficMirrorFilterId: _f, ClientToken: _t, ...rule } = c.input;
+      rules.push({ ...rule, ruleId: r.ruleId ?? `${mine.filterId}:${rule.TrafficDirection}:${rule.RuleNumber}` });
+    }
+  }
+  mine.rules = rules;
+  return { filterId: mine.filterId, calls, filters };
+}
+
 export async function manage(intent: MirrorIntent, cfg: NetwatchConfig, deps: MirrorDeps): Promise<MirrorOutcome> {
   const base = mirrorPolicy(cfg);
   const [inv, targetEniIds] = await Promise.all([deps.reader.inventory(), deps.reader.targetEniIds(base.targetId)]);
-  const policy: MirrorPolicy = { ...base, targetEniIds };
+  const managed = base.filterId ? undefined : await ensureFilter(cfg, inv.vpcCidrs, deps);
+  const filterId = base.filterId ?? (managed?.filterId as string);
+  const policy: MirrorPolicy = { ...base, filterId, targetEniIds };
   const types = [...new Set([...inv.instances.values()].flatMap((i) => (i.instanceType ? [i.instanceType] : [])))];
   const hv = await deps.reader.hypervisors(types);
   const { desired, skipped } = desiredSessions(inv, policy, (t) => hv.get(t), intent.hints);
@@ -58,7 +99,7 @@ export async function manage(intent: MirrorIntent, cfg: NetwatchConfig, deps: Mi
     if (a.call.call === 'CreateTrafficMirrorSession' && r.sessionId) created.set(a.call.input.NetworkInterfaceId, r.sessionId);
   }
   const after = applyActions(inv.sessions, plan.actions, created);
-  await deps.saveSessions?.(after);
+  await deps.saveState?.({ sessions: after, filters: managed?.filters ?? [] });
   const map = vniMap(after, desired);
   const text = `${JSON.stringify(map, null, 2)}\n`;
   const current = await deps.maps.read();
@@ -67,6 +108,9 @@ export async function manage(intent: MirrorIntent, cfg: NetwatchConfig, deps: Mi
   return {
     trigger: intent.trigger,
     actions: plan.actions,
+    filterCalls: managed?.calls ?? [],
+    filterId,
+    filterPreset: base.filterId ? 'configured' : cfg.mirroring.filterPreset,
     skipped: [...skipped, ...plan.skipped],
     desired: desired.length,
     mapChanged,

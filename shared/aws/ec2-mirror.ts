@@ -9,7 +9,11 @@ import {
   DescribeInstanceTypesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSubnetsCommand,
+  DescribeTrafficMirrorFiltersCommand,
   DescribeTrafficMirrorSessionsCommand,
+  CreateTrafficMirrorFilterCommand,
+  CreateTrafficMirrorFilterRuleCommand,
+  DeleteTrafficMirrorFilterRuleCommand,
   DescribeTrafficMirrorTargetsCommand,
   DescribeVpcsCommand,
   ModifyTrafficMirrorSessionCommand,
@@ -17,7 +21,7 @@ import {
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { decodeEnis, decodeHypervisors, decodeInstances, decodeSessions, decodeSubnetTags, decodeVpcTags } from '../mirror/inventory.ts';
+import { decodeEnis, decodeFilters, decodeHypervisors, decodeInstances, decodeSessions, decodeSubnetTags, decodeVpcCidrs, decodeVpcTags } from '../mirror/inventory.ts';
 import type { MapStore, MirrorExecutor, MirrorReader } from '../mirror/ports.ts';
 import { errorCode, withBackoff, type BackoffOptions } from './ec2-nacl.ts';
 
@@ -74,6 +78,7 @@ export function ec2MirrorReader(ec2: EC2Client, backoff: BackoffOptions = DEFAUL
         instances: decodeInstances({ Reservations: reservations }),
         subnetTags: decodeSubnetTags({ Subnets: subnets }),
         vpcTags: decodeVpcTags({ Vpcs: vpcs }),
+        vpcCidrs: decodeVpcCidrs({ Vpcs: vpcs }),
         sessions: decodeSessions({ TrafficMirrorSessions: sessions }),
       };
     },
@@ -86,6 +91,13 @@ export function ec2MirrorReader(ec2: EC2Client, backoff: BackoffOptions = DEFAUL
         for (const [t, nitro] of decodeHypervisors({ InstanceTypes: r.InstanceTypes ?? [] })) hypervisorCache.set(t, nitro);
       }
       return new Map(types.flatMap((t) => (hypervisorCache.has(t) ? [[t, hypervisorCache.get(t) as boolean] as const] : [])));
+    },
+    async filters() {
+      const list = await pages(async (NextToken) => {
+        const r = await call(() => ec2.send(new DescribeTrafficMirrorFiltersCommand({ NextToken })));
+        return { items: r.TrafficMirrorFilters ?? [], next: r.NextToken };
+      });
+      return decodeFilters({ TrafficMirrorFilters: list });
     },
     async targetEniIds(targetId) {
       const r = await call(() => ec2.send(new DescribeTrafficMirrorTargetsCommand({ TrafficMirrorTargetIds: [targetId] })));
@@ -102,6 +114,21 @@ export function ec2MirrorExecutor(ec2: EC2Client, backoff: BackoffOptions = DEFA
           const r = await withBackoff(() => ec2.send(new CreateTrafficMirrorSessionCommand(c.input)), backoff);
           return { sessionId: r.TrafficMirrorSession?.TrafficMirrorSessionId };
         }
+        case 'CreateTrafficMirrorFilter': {
+          const r = await withBackoff(() => ec2.send(new CreateTrafficMirrorFilterCommand(c.input)), backoff);
+          return { filterId: r.TrafficMirrorFilter?.TrafficMirrorFilterId };
+        }
+        case 'CreateTrafficMirrorFilterRule': {
+          const r = await withBackoff(() => ec2.send(new CreateTrafficMirrorFilterRuleCommand(c.input)), backoff);
+          return { ruleId: r.TrafficMirrorFilterRule?.TrafficMirrorFilterRuleId };
+        }
+        case 'DeleteTrafficMirrorFilterRule':
+          try {
+            await withBackoff(() => ec2.send(new DeleteTrafficMirrorFilterRuleCommand(c.input)), backoff);
+          } catch (err) {
+            if (errorCode(err) !== 'InvalidTrafficMirrorFilterRuleId.NotFound') throw err;
+          }
+          return {};
         case 'ModifyTrafficMirrorSession':
           await withBackoff(() => ec2.send(new ModifyTrafficMirrorSessionCommand(c.input)), backoff);
           return {};

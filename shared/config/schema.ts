@@ -101,6 +101,23 @@ export const MirroringConfig = z
     vniBase: z.number().int().min(1).max(16777215).default(1000),
     excludeTag: z.string().default('netwatch:sensor'),
     vniMapKey: z.string().default('mirror/vni-map.json'),
+    // filterPreset: custom — the rules as CreateTrafficMirrorFilterRule takes them (at most 10 per direction)
+    customRules: z
+      .array(
+        z
+          .object({
+            TrafficDirection: z.enum(['ingress', 'egress']),
+            RuleNumber: z.number().int().min(1).max(32766),
+            RuleAction: z.enum(['accept', 'reject']),
+            Protocol: z.number().int().min(0).max(255).optional(),
+            SourceCidrBlock: Cidr,
+            DestinationCidrBlock: Cidr,
+            SourcePortRange: z.object({ FromPort: z.number().int(), ToPort: z.number().int() }).strict().optional(),
+            DestinationPortRange: z.object({ FromPort: z.number().int(), ToPort: z.number().int() }).strict().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .passthrough();
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PipelineError } from '../errors.ts';
+import type { ActualRule } from './filters.ts';
 
 export class MirrorInventoryError extends PipelineError {
   constructor(message: string, options?: ErrorOptions) {
@@ -72,7 +73,21 @@ export const InstancesShape = z
   .passthrough();
 
 export const SubnetsShape = z.object({ Subnets: z.array(z.object({ SubnetId: z.string().min(1), Tags: Tags }).passthrough()) }).passthrough();
-export const VpcsShape = z.object({ Vpcs: z.array(z.object({ VpcId: z.string().min(1), Tags: Tags }).passthrough()) }).passthrough();
+export const VpcsShape = z
+  .object({
+    Vpcs: z.array(
+      z
+        .object({
+          VpcId: z.string().min(1),
+          CidrBlock: z.string().optional(),
+          CidrBlockAssociationSet: z.array(z.object({ CidrBlock: z.string().optional() }).passthrough()).default([]),
+          Ipv6CidrBlockAssociationSet: z.array(z.object({ Ipv6CidrBlock: z.string().optional() }).passthrough()).default([]),
+          Tags: Tags,
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
 
 export const SessionsShape = z
   .object({
@@ -131,6 +146,8 @@ export interface Inventory {
   instances: Map<string, Instance>;
   subnetTags: Map<string, Record<string, string>>;
   vpcTags: Map<string, Record<string, string>>;
+  /** every CIDR block of every VPC (IPv4 and IPv6), for the internet-only filter preset */
+  vpcCidrs: string[];
   sessions: Session[];
 }
 
@@ -161,6 +178,72 @@ export function decodeSubnetTags(raw: unknown, source = 'DescribeSubnets output'
 
 export function decodeVpcTags(raw: unknown, source = 'DescribeVpcs output'): Map<string, Record<string, string>> {
   return new Map(parse(VpcsShape, raw, source).Vpcs.map((v) => [v.VpcId, tagMap(v.Tags)]));
+}
+
+export function decodeVpcCidrs(raw: unknown, source = 'DescribeVpcs output'): string[] {
+  const set = new Set<string>();
+  for (const v of parse(VpcsShape, raw, source).Vpcs) {
+    if (v.CidrBlock) set.add(v.CidrBlock);
+    for (const a of v.CidrBlockAssociationSet) if (a.CidrBlock) set.add(a.CidrBlock);
+    for (const a of v.Ipv6CidrBlockAssociationSet) if (a.Ipv6CidrBlock) set.add(a.Ipv6CidrBlock);
+  }
+  return [...set];
+}
+
+const PortRangeShape = z.object({ FromPort: z.number().int(), ToPort: z.number().int() }).passthrough();
+export const FiltersShape = z
+  .object({
+    TrafficMirrorFilters: z.array(
+      z
+        .object({
+          TrafficMirrorFilterId: z.string().min(1),
+          IngressFilterRules: z.array(z.unknown()).default([]),
+          EgressFilterRules: z.array(z.unknown()).default([]),
+          Tags: Tags,
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+const RuleShape = z
+  .object({
+    TrafficMirrorFilterRuleId: z.string().min(1),
+    TrafficDirection: z.enum(['ingress', 'egress']),
+    RuleNumber: z.number().int(),
+    RuleAction: z.enum(['accept', 'reject']),
+    Protocol: z.number().int().optional(),
+    SourceCidrBlock: z.string(),
+    DestinationCidrBlock: z.string(),
+    SourcePortRange: PortRangeShape.optional(),
+    DestinationPortRange: PortRangeShape.optional(),
+  })
+  .passthrough();
+
+export interface MirrorFilter {
+  filterId: string;
+  tags: Record<string, string>;
+  rules: ActualRule[];
+}
+
+export function decodeFilters(raw: unknown, source = 'DescribeTrafficMirrorFilters output'): MirrorFilter[] {
+  return parse(FiltersShape, raw, source).TrafficMirrorFilters.map((f) => ({
+    filterId: f.TrafficMirrorFilterId,
+    tags: tagMap(f.Tags),
+    rules: [...f.IngressFilterRules, ...f.EgressFilterRules].map((r) => {
+      const x = parse(RuleShape, r, `${source}: ${f.TrafficMirrorFilterId}`);
+      return {
+        ruleId: x.TrafficMirrorFilterRuleId,
+        TrafficDirection: x.TrafficDirection,
+        RuleNumber: x.RuleNumber,
+        RuleAction: x.RuleAction,
+        ...(x.Protocol !== undefined ? { Protocol: x.Protocol } : {}),
+        SourceCidrBlock: x.SourceCidrBlock,
+        DestinationCidrBlock: x.DestinationCidrBlock,
+        ...(x.SourcePortRange ? { SourcePortRange: { FromPort: x.SourcePortRange.FromPort, ToPort: x.SourcePortRange.ToPort } } : {}),
+        ...(x.DestinationPortRange ? { DestinationPortRange: { FromPort: x.DestinationPortRange.FromPort, ToPort: x.DestinationPortRange.ToPort } } : {}),
+      };
+    }),
+  }));
 }
 
 export function decodeSessions(raw: unknown, source = 'DescribeTrafficMirrorSessions output'): Session[] {

@@ -1,5 +1,6 @@
 /** What the mirror manager needs from outside; local files/stdout or EC2/S3 implement it. */
-import type { Inventory } from './inventory.ts';
+import type { FilterCall } from './filters.ts';
+import type { Inventory, MirrorFilter } from './inventory.ts';
 import type { MirrorCall } from './reconcile.ts';
 
 export interface MirrorReader {
@@ -8,11 +9,13 @@ export interface MirrorReader {
   hypervisors(types: readonly string[]): Promise<Map<string, boolean>>;
   /** the mirror target's own ENI ids (never a source) */
   targetEniIds(targetId: string): Promise<string[]>;
+  /** traffic-mirror filters with their rules (to keep the one we own in line with the preset) */
+  filters(): Promise<MirrorFilter[]>;
 }
 
 export interface MirrorExecutor {
-  /** returns the new session id for a create */
-  execute(call: MirrorCall): Promise<{ sessionId?: string }>;
+  /** returns the new session / filter id for a create */
+  execute(call: MirrorCall | FilterCall): Promise<{ sessionId?: string; filterId?: string; ruleId?: string }>;
 }
 
 /** Where the VNI map lives (S3 object or local file); `read` gives the current text or undefined. */

@@ -122,3 +122,35 @@ describe('netwatch mirror backfill', () => {
     expect(errs.join('')).toContain('2 ENI(s) selected, 3 call(s), VNI map written to');
   });
 });
+
+describe('mirror-manager owns a filter when mirroring.filterId is not given', () => {
+  it('creates the internet-only filter with its rules, uses it for the sessions, and plans nothing the second time', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const cfgPath = join(dir, 'netwatch.config.yml');
+    await writeFile(cfgPath, (await readFile(cfgPath, 'utf8')).replace('  filterId: tmf-0internet00000001\n', '  filterPreset: internet-only\n'));
+    const s = await run({ action: 'backfill' });
+    const printed = calls() as { call: string; input: Record<string, unknown> }[];
+    expect(printed[0]).toEqual({
+      call: 'CreateTrafficMirrorFilter',
+      input: {
+        Description: 'netwatch internet-only mirror filter',
+        TagSpecifications: [{ ResourceType: 'traffic-mirror-filter', Tags: [{ Key: 'netwatch:managed', Value: 'mirror-manager' }, { Key: 'netwatch:filter-preset', Value: 'internet-only' }] }],
+        ClientToken: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    });
+    const rules = printed.filter((c) => c.call === 'CreateTrafficMirrorFilterRule');
+    // the fixture VPC has one IPv4 CIDR: 1 reject + 2 accepts per direction
+    expect(rules.map((r) => [r.input.TrafficDirection, r.input.RuleNumber, r.input.RuleAction])).toEqual([
+      ['ingress', 10, 'reject'], ['ingress', 100, 'accept'], ['ingress', 101, 'accept'],
+      ['egress', 10, 'reject'], ['egress', 100, 'accept'], ['egress', 101, 'accept'],
+    ]);
+    const filterId = rules[0]!.input.TrafficMirrorFilterId;
+    expect(filterId).toMatch(/^tmf-[0-9a-f]{17}$/);
+    const creates = printed.filter((c) => c.call === 'CreateTrafficMirrorSession');
+    expect(creates.map((c) => c.input.TrafficMirrorFilterId)).toEqual([filterId, filterId]);
+    expect(s.calls.slice(0, 7).every((c) => c.reason === 'filter preset internet-only')).toBe(true);
+    out = [];
+    await run({ action: 'reconcile' });
+    expect(calls()).toEqual([]);
+  });
+});

@@ -16,7 +16,7 @@ function inst(id: string, over: Partial<Instance> = {}): [string, Instance] {
   return [id, { instanceId: id, instanceType: 'm5.large', state: 'running', tags: {}, ...over }];
 }
 function inventory(enis: Eni[], instances: [string, Instance][], over: Partial<Inventory> = {}): Inventory {
-  return { enis, instances: new Map(instances), subnetTags: new Map(), vpcTags: new Map(), sessions: [], ...over };
+  return { enis, instances: new Map(instances), subnetTags: new Map(), vpcTags: new Map(), vpcCidrs: [], sessions: [], ...over };
 }
 function session(id: string, eniId: string, over: Partial<Session> = {}): Session {
   return { sessionId: id, eniId, targetId: POLICY.targetId, filterId: POLICY.filterId, sessionNumber: 10, vni: 5000, packetLength: undefined, tags: { [OWNER_TAG]: OWNER_VALUE }, ...over };
