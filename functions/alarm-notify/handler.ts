@@ -28,7 +28,10 @@ export interface AlarmNotifySummary {
 
 export async function run(event: unknown, overrides: RuntimeOverrides = {}): Promise<AlarmNotifySummary> {
   const items = decodeAlarmNotifyEvent(event);
-  const rt = await notifyRuntime(process.env, overrides);
+  const rt = await notifyRuntime(process.env, {
+    onTagLookupError: (arn, err) => logger.warn('alarm tags unavailable', { arn, error: (err as Error).message }),
+    ...overrides,
+  });
   const summary: AlarmNotifySummary = { items: items.length, sent: 0, duplicates: 0, heldFlapping: 0, noRoute: 0, ignored: {}, outcomes: [] };
   const failures: AllChannelsFailedError[] = [];
   for (const item of items) {
@@ -38,6 +41,7 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
       logger.info('event ignored', { reason: item.reason });
       continue;
     } else if (item.kind === 'alarm') {
+      if (item.change.alarmArn) item.change.tags = await rt.alarmTags(item.change.alarmArn);
       msg = formatAlarm(item.change, rt.config.alarms);
       // the nacl-responder subscribes to the same alarm events and acts on alarms.rules[].response; say so here
       for (const r of alarmResponses(item.change, rt.config.alarms)) {

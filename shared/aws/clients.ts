@@ -10,6 +10,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AthenaClient } from '@aws-sdk/client-athena';
 
 const cache = new Map<string, unknown>();
@@ -79,6 +80,10 @@ export function secretsManagerClient(region = process.env.AWS_REGION ?? 'us-east
 
 export function dynamoDbClient(region = process.env.AWS_REGION ?? 'us-east-1'): DynamoDBClient {
   return once(`dynamodb:${region}`, () => new DynamoDBClient({ region }));
+}
+
+export function cloudWatchClient(region = process.env.AWS_REGION ?? 'us-east-1'): CloudWatchClient {
+  return once(`cloudwatch:${region}`, () => new CloudWatchClient({ region }));
 }
 
 /** Tests swap endpoints between servers; this forgets every cached client. */

@@ -21,6 +21,8 @@ import { createSecretResolver, resolveChannel } from '../notify/secrets.ts';
 import type { SecretFetchers, SecretResolver } from '../notify/secrets.ts';
 import { FileStateStore } from '../notify/store.ts';
 import type { StateStore } from '../notify/store.ts';
+import { alarmTagLookup } from './cloudwatch-tags.ts';
+import type { AlarmTagLookup } from './cloudwatch-tags.ts';
 import { DynamoStateStore } from './dynamodb-state.ts';
 import { putEvents } from './eventbridge.ts';
 import type { BusEvent } from './eventbridge.ts';
@@ -35,6 +37,8 @@ export interface NotifyRuntime {
   ctx: PipelineCtx;
   /** EventBridge (bus EVENT_BUS_NAME, default "netwatch") or, locally, the outbox file */
   publish: (events: BusEvent[]) => Promise<void>;
+  /** alarm tags by ARN (AWS mode); local mode has none */
+  alarmTags: AlarmTagLookup;
 }
 
 export interface RuntimeOverrides {
@@ -45,6 +49,9 @@ export interface RuntimeOverrides {
   store?: StateStore;
   snsPublish?: (input: SnsPublishInput) => Promise<{ MessageId?: string }>;
   publish?: (events: BusEvent[]) => Promise<void>;
+  alarmTags?: AlarmTagLookup;
+  /** called when an alarm-tag lookup fails (the notification goes on without tags) */
+  onTagLookupError?: (arn: string, err: unknown) => void;
   backoffBaseMs?: number;
   maxRetryAfterMs?: number;
   rateLimits?: DeliveryDeps['rateLimits'];
@@ -148,5 +155,6 @@ export async function notifyRuntime(env: NodeJS.ProcessEnv = process.env, o: Run
       return p;
     },
   };
-  return { config, local, ...(dir ? { stateDir: dir } : {}), ctx, publish };
+  const alarmTags = o.alarmTags ?? (dir ? async () => ({}) : alarmTagLookup(o.onTagLookupError ?? (() => undefined)));
+  return { config, local, ...(dir ? { stateDir: dir } : {}), ctx, publish, alarmTags };
 }

@@ -22,6 +22,9 @@ export interface AlarmMetric {
 
 export interface AlarmChange {
   alarmName: string;
+  alarmArn?: string;
+  /** the alarm's tags, when the handler could look them up (AWS mode) */
+  tags?: Record<string, string>;
   description?: string;
   account: string;
   region: string;
@@ -94,6 +97,7 @@ export function fromEventBridge(env: EventBridgeEnvelope, d: AlarmDetail): Alarm
   const time = normaliseTime(d.state.timestamp ?? env.time ?? '');
   return {
     alarmName: d.alarmName,
+    ...(arn ? { alarmArn: arn } : {}),
     ...(cfg?.description ? { description: cfg.description } : {}),
     account: env.account ?? parts.account ?? 'unknown',
     region: env.region ?? parts.region ?? 'unknown',
@@ -131,6 +135,7 @@ export function fromSnsMessage(m: SnsAlarmMessage, topicArn?: string): AlarmChan
   }
   return {
     alarmName: m.AlarmName,
+    ...(m.AlarmArn ? { alarmArn: m.AlarmArn } : {}),
     ...(m.AlarmDescription ? { description: m.AlarmDescription } : {}),
     account: m.AWSAccountId ?? a.account ?? t.account ?? 'unknown',
     region: a.region ?? regionFromLabel(m.Region) ?? t.region ?? m.Region ?? 'unknown',
@@ -251,12 +256,21 @@ function ruleMatches(rule: AlarmsConfig['rules'][number], c: AlarmChange): boole
   if (ns && !c.metrics.some((m) => m.namespace !== undefined && ns.some((g) => globMatch(g, m.namespace!)))) return false;
   const mn = asList(rule.match.metric);
   if (mn && !c.metrics.some((m) => m.name !== undefined && mn.some((g) => globMatch(g, m.name!)))) return false;
+  for (const [k, g] of Object.entries(rule.match.tags ?? {})) {
+    const v = c.tags?.[k];
+    if (v === undefined || !globMatch(g, v)) return false;
+  }
   return true;
 }
 
-/** Config rule (first with a severity) → `[severity:x]` in the alarm description → per-namespace default → config default. */
+/**
+ * Config rule (first with a severity) → the alarm's severity tag (`alarms.severityTag`) → `[severity:x]` in the
+ * alarm description → per-namespace default → config default.
+ */
 export function alarmSeverity(c: AlarmChange, cfg: AlarmsConfig): Severity {
   for (const r of cfg.rules) if (r.severity && ruleMatches(r, c)) return r.severity;
+  const tag = c.tags?.[cfg.severityTag]?.trim().toLowerCase();
+  if (tag === 'low' || tag === 'medium' || tag === 'high' || tag === 'critical') return tag;
   const d = DESCRIPTION_SEVERITY.exec(c.description ?? '');
   const tagged = (d?.[1] ?? d?.[2])?.toLowerCase();
   if (tagged) return tagged as Severity;

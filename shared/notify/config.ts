@@ -49,6 +49,8 @@ export const AlarmRule = z
         alarmName: OneOrMany(z.string()).optional(),
         namespace: OneOrMany(z.string()).optional(),
         metric: OneOrMany(z.string()).optional(),
+        /** alarm tags (looked up with cloudwatch:ListTagsForResource in AWS); values are globs */
+        tags: z.record(z.string(), z.string()).optional(),
       })
       .strict()
       .default({}),
@@ -62,6 +64,8 @@ export const AlarmsConfig = z
   .object({
     /** first rule that matches and sets a severity wins; responses are collected from every matching rule */
     rules: z.array(AlarmRule).default([]),
+    /** an alarm tag with this key and a value low|medium|high|critical sets the severity */
+    severityTag: z.string().min(1).default('netwatch:severity'),
     defaultSeverity: Sev.default('medium'),
   })
   .strict();

@@ -183,6 +183,28 @@ routes:
     expect(await env.outbox()).toEqual([]);
   });
 
+  it('takes the severity from the alarm tag looked up by ARN, and routes by it', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: 'sns-msg-2' });
+    await env.writeConfig(`
+channels:
+  ops-mail: { type: sns, topicArn: "arn:aws:sns:eu-west-1:111122223333:netwatch-ops" }
+routes:
+  - match: { severity: critical }
+    channels: [ops-mail]
+`);
+    const looked: string[] = [];
+    // Act
+    const out = await run(await fixture('cloudwatch-alarm/network-in-resolved.json'), {
+      store: new FileStateStore(join(env.dir, 'aws-state')),
+      alarmTags: async (arn) => (looked.push(arn), { 'netwatch:severity': 'critical' }),
+    });
+    // Assess
+    expect(looked).toEqual(['arn:aws:cloudwatch:eu-west-1:111122223333:alarm:web-1-network-in']);
+    expect(out.sent).toBe(1);
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toBe('[CRITICAL] Resolved: web-1-network-in');
+  });
+
   it('refuses literal secrets outside local mode, naming the key', async () => {
     await env.writeConfig(`
 channels:

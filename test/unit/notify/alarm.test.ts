@@ -48,6 +48,14 @@ describe('alarmSeverity() and alarmResponses()', () => {
     expect(alarmSeverity(change(join(FIXTURES, 'cloudwatch-alarm/network-in-resolved.json')), AlarmsConfig.parse({ defaultSeverity: 'low' }))).toBe('low');
   });
 
+  it('the alarm severity tag counts after config rules; rules can match tags (globs)', () => {
+    const c = { ...change(join(FIXTURES, 'cloudwatch-alarm/network-in-resolved.json')), tags: { 'netwatch:severity': 'Critical', team: 'net-prod' } };
+    expect(alarmSeverity(c, defaults)).toBe('critical');
+    expect(alarmSeverity(c, AlarmsConfig.parse({ rules: [{ match: { tags: { team: 'net-*' } }, severity: 'low' }] }))).toBe('low');
+    expect(alarmSeverity(c, AlarmsConfig.parse({ rules: [{ match: { tags: { team: 'db-*' } }, severity: 'low' }] }))).toBe('critical');
+    expect(alarmSeverity({ ...c, tags: { 'netwatch:severity': 'urgent' } }, defaults)).toBe('medium');
+  });
+
   it('responses come from every matching rule, only on entering ALARM', () => {
     const cfg = AlarmsConfig.parse({
       rules: [
