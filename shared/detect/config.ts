@@ -64,6 +64,29 @@ export const DenyListConfig = z
   })
   .strict();
 
+/** The SQL detections over the lake (shared/athena/detections/*.sql), run on a schedule on Athena. */
+export const ScheduledDetectionsConfig = z
+  .object({
+    ...toggle,
+    /** days of lake the scheduled run reads: from = today - lookbackDays, to = today (UTC) */
+    lookbackDays: z.number().int().min(1).max(90).default(7),
+    egressOverBaseline: z
+      .object({ factor: z.number().positive().default(10), minBytes: z.number().int().positive().default(100_000_000) })
+      .strict()
+      .default({ factor: 10, minBytes: 100_000_000 }),
+    slowScan: z
+      .object({
+        minPorts: z.number().int().positive().default(100),
+        minHosts: z.number().int().positive().default(50),
+        minRejectRatio: z.number().min(0).max(1).default(0.8),
+      })
+      .strict()
+      .default({ minPorts: 100, minHosts: 50, minRejectRatio: 0.8 }),
+    /** subnets whose new external destinations are findings (new-external-destination.sql) */
+    sensitiveSubnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must be a subnet id such as subnet-0a1b2c3d')).default([]),
+  })
+  .strict();
+
 export const DetectionsConfig = z
   .object({
     enabled: z.boolean().default(true),
@@ -82,6 +105,7 @@ export const DetectionsConfig = z
     bruteForce: BruteForceConfig.default(BruteForceConfig.parse({})),
     rejectBurst: RejectBurstConfig.default(RejectBurstConfig.parse({})),
     denyList: DenyListConfig.default(DenyListConfig.parse({})),
+    scheduled: ScheduledDetectionsConfig.default(ScheduledDetectionsConfig.parse({})),
   })
   .strict();
 export type DetectionsConfig = z.infer<typeof DetectionsConfig>;
