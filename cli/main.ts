@@ -6,13 +6,13 @@ import { registerCommands } from './commands/index.ts';
  * Builds the `netwatch` program. Exit codes (ARCHITECTURE.md "CLI"): 0 success, 2 bad usage,
  * 1 failure with a one-line reason on stderr.
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('netwatch')
     .description('vpc-netwatch: network monitoring and automatic response for AWS VPCs')
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   // every sub-command inherits exitOverride so usage errors surface as CommanderError
   const walk = (c: Command): void => {
     c.exitOverride();
@@ -23,7 +23,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

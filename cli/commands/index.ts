@@ -1,21 +1,26 @@
 import type { Command } from 'commander';
-import { registerFlowlogs } from './flowlogs.ts';
-import { registerDemo } from './demo.ts';
-import { registerInvoke } from './invoke.ts';
-import { registerSensor } from './sensor.ts';
-import { registerQuery } from './query.ts';
-import { registerNacl } from './nacl.ts';
-import { registerMirror } from './mirror.ts';
-import { registerNotify } from './notify.ts';
 
-/** One line per command group; each module owns its sub-commands and their --help. */
-export function registerCommands(program: Command): void {
-  registerFlowlogs(program);
-  registerDemo(program);
-  registerInvoke(program);
-  registerSensor(program);
-  registerQuery(program);
-  registerNacl(program);
-  registerMirror(program);
-  registerNotify(program);
+type Register = (program: Command) => void;
+
+/**
+ * One line per command group: its name and a loader for the module that registers its sub-commands (and their
+ * --help). Modules load lazily: `netwatch flowlogs ...` loads only the flowlogs module, so a command does not pay
+ * for the AWS SDK clients another command needs (~100 MB each). Top-level --help loads them all to list them.
+ */
+export const COMMAND_GROUPS: Record<string, () => Promise<Register>> = {
+  flowlogs: async () => (await import('./flowlogs.ts')).registerFlowlogs,
+  demo: async () => (await import('./demo.ts')).registerDemo,
+  invoke: async () => (await import('./invoke.ts')).registerInvoke,
+  sensor: async () => (await import('./sensor.ts')).registerSensor,
+  query: async () => (await import('./query.ts')).registerQuery,
+  nacl: async () => (await import('./nacl.ts')).registerNacl,
+  mirror: async () => (await import('./mirror.ts')).registerMirror,
+  notify: async () => (await import('./notify.ts')).registerNotify,
+};
+
+/** Registers the group named by the first argument, or every group when it names none (help, typos). */
+export async function registerCommands(program: Command, argv: readonly string[] = []): Promise<void> {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const groups = first && first in COMMAND_GROUPS ? [first] : Object.keys(COMMAND_GROUPS);
+  for (const g of groups) (await COMMAND_GROUPS[g]!())(program);
 }

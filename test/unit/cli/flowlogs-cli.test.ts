@@ -1,0 +1,50 @@
+/** The `netwatch flowlogs ingest` contract (ARCHITECTURE.md "CLI"): JSON summary, exit codes 0 / 1 / 2. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { netwatch } from '../../helpers/cli.ts';
+import { CORPUS } from '../../helpers/flowlog.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sample = (n: string) => join(CORPUS, 'vpcflow/aws-docs', n);
+
+describe('netwatch flowlogs ingest', () => {
+  it('prints one JSON summary with the contract keys and exits 0', () => {
+    const r = netwatch(['flowlogs', 'ingest', sample('v2-default-nodata-skipdata.log.gz'), sample('v5-custom-service-path-direction.log'), '--out', join(dir, 'a'), '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const s = JSON.parse(lines[0]!);
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['files', 'records', 'skipped', 'nodata', 'skipdata', 'malformed', 'outputs', 'findings']));
+    expect(s).toMatchObject({ files: 2, records: 4, skipped: 0, nodata: 1, skipdata: 1, malformed: 0, findings: [] });
+    expect(s.outputs).toHaveLength(2);
+    for (const o of s.outputs) expect(o).toMatch(/\/flow_logs\/account_id=\d{12}\/region=[a-z0-9-]+\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/[^/]+\.parquet$/);
+  });
+
+  it('exits 1 with a one-line reason when an input is not a flow log, after ingesting the others', () => {
+    const bad = join(dir, 'notes.log');
+    writeFileSync(bad, 'hello there\nthis is not a flow log\n');
+    const r = netwatch(['flowlogs', 'ingest', bad, sample('v2-default-ipv6.log'), '--out', join(dir, 'b'), '--json']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${bad}: no header line naming the flow-log fields`);
+    expect(JSON.parse(r.stdout)).toMatchObject({ files: 1, records: 1, errors: [{ source: bad }] });
+  });
+
+  it('exits 2 on bad usage', () => {
+    expect(netwatch(['flowlogs', 'ingest', sample('v2-default-ipv6.log')]).status).toBe(2); // --out missing
+    const r = netwatch(['flowlogs', 'ingest', sample('v2-default-ipv6.log'), '--out', join(dir, 'c'), '--rows-per-part', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('netwatch: --rows-per-part must be a positive integer\n');
+  });
+
+  it('has --help on the group and the command', () => {
+    for (const args of [['--help'], ['flowlogs', '--help'], ['flowlogs', 'ingest', '--help']]) {
+      const r = netwatch(args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain('Usage: netwatch');
+    }
+  });
+});
