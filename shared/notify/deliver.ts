@@ -202,6 +202,8 @@ export interface ChannelResult {
   attempts: number;
   /** Slack chat.postMessage ts / SNS MessageId */
   id?: string;
+  /** Slack bot: whether the firing message was edited to show the resolve (chat.update) */
+  edited?: boolean;
 }
 
 export async function deliverOne(msg: NotifyMessage, ch: ResolvedChannel, deps: DeliveryDeps): Promise<ChannelResult> {
@@ -216,7 +218,16 @@ export async function deliverOne(msg: NotifyMessage, ch: ResolvedChannel, deps: 
         const r = await postWithRetry(ch.name, 'slack-api', deps.rateLimits.slack, () => ({ url: `${base}/chat.postMessage`, body, headers: { authorization: `Bearer ${ch.token}` } }), deps);
         const ts = (r.data as { ts?: unknown } | undefined)?.ts;
         if (typeof ts === 'string' && msg.status === 'alarm') await deps.store.put(threadKey, ts, THREAD_TTL_SECONDS);
-        return { channel: ch.name, type: ch.type, attempts: r.attempts, ...(typeof ts === 'string' ? { id: ts } : {}) };
+        let edited: boolean | undefined;
+        if (threadTs) {
+          // edit the firing message in place so the channel shows the alarm as resolved; the thread keeps the history
+          const update = { ...renderSlack(msg, { channel: ch.channel }), ts: threadTs };
+          edited = await postWithRetry(ch.name, 'slack-api', deps.rateLimits.slack, () => ({ url: `${base}/chat.update`, body: update, headers: { authorization: `Bearer ${ch.token}` } }), deps).then(
+            () => true,
+            () => false,
+          );
+        }
+        return { channel: ch.name, type: ch.type, attempts: r.attempts, ...(typeof ts === 'string' ? { id: ts } : {}), ...(edited !== undefined ? { edited } : {}) };
       }
       if (!ch.webhookUrl) throw new NotifierDeliveryError(ch.name, 'a Slack channel needs webhookUrl or token', { permanent: true });
       const url = ch.webhookUrl;

@@ -50,7 +50,7 @@ export interface WebhookSink {
 
 function kindOf(path: string, body: unknown): SinkKind {
   const b = (body ?? {}) as Record<string, unknown>;
-  if (path.endsWith('/chat.postMessage')) return 'slack-api';
+  if (path.endsWith('/chat.postMessage') || path.endsWith('/chat.update')) return 'slack-api';
   if (path.startsWith('/slack')) return 'slack';
   if (path.startsWith('/dingtalk')) return 'dingtalk';
   if (path.startsWith('/feishu') || path.startsWith('/lark')) return 'feishu';
@@ -66,8 +66,12 @@ function normalReply(r: SinkRequest, tsCounter: number): SinkReply {
   switch (r.kind) {
     case 'slack':
       return { status: 200, body: 'ok' };
-    case 'slack-api':
-      return { status: 200, body: { ok: true, channel: (r.body as { channel?: string })?.channel ?? 'C0', ts: `1700000000.${String(tsCounter).padStart(6, '0')}` } };
+    case 'slack-api': {
+      const b = (r.body ?? {}) as { channel?: string; ts?: string };
+      // chat.update answers with the ts it edited; chat.postMessage with a new one
+      const ts = r.path.endsWith('/chat.update') && b.ts ? b.ts : `1700000000.${String(tsCounter).padStart(6, '0')}`;
+      return { status: 200, body: { ok: true, channel: b.channel ?? 'C0', ts } };
+    }
     case 'dingtalk':
       if (r.signature === 'invalid' || r.signature === 'missing' || r.signature === 'expired') return { status: 200, body: { errcode: 310000, errmsg: `sign not match (${r.signature})` } };
       return { status: 200, body: { errcode: 0, errmsg: 'ok' } };

@@ -208,6 +208,13 @@ describe('deliverAll() against local webhook servers', () => {
     expect((b?.body as { thread_ts?: string }).thread_ts).toBe(r1.delivered[0]?.id);
     expect((b?.body as { reply_broadcast?: boolean }).reply_broadcast).toBe(true);
     expect(r2.delivered[0]?.id).not.toBe(r1.delivered[0]?.id);
+    // the firing message is edited in place to show the resolve
+    const c = sink.received[2];
+    expect(c?.path).toBe('/api/chat.update');
+    expect((c?.body as { ts?: string; channel?: string }).ts).toBe(r1.delivered[0]?.id);
+    expect((c?.body as { text: string }).text).toMatch(/^✅ Resolved: web-1-network-in — /);
+    expect(r2.delivered[0]?.edited).toBe(true);
+    expect(sink.received).toHaveLength(3);
   });
 });
 
