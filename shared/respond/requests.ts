@@ -224,11 +224,16 @@ export function decodeEvent(event: unknown, cfg: NetwatchConfig): Intent {
     if (e['detail-type'] === ALARM_STATE_CHANGE) return fromAlarm(e, cfg);
     throw new EventShapeError(`unsupported event: source ${e.source}, detail-type ${e['detail-type']}`);
   }
+  // a bare NetWatch finding (e.g. one of the `findings` of `netwatch flowlogs ingest --json`)
+  if (Finding.safeParse(event).success) {
+    if (!cfg.responder.enabled) return { kind: 'ignore', code: 'responder.disabled', detail: 'NetWatch finding' };
+    return fromFinding(event, cfg);
+  }
   // sample files without the EventBridge envelope: a bare GuardDuty finding, or {region, detail: finding}
   const o = event as { detail?: { service?: { serviceName?: unknown } }; service?: { serviceName?: unknown } } | null;
   if (o?.service?.serviceName === 'guardduty' || o?.detail?.service?.serviceName === 'guardduty') {
     if (!cfg.responder.enabled) return { kind: 'ignore', code: 'responder.disabled', detail: 'GuardDuty finding' };
     return fromGuardDuty(o.detail ?? o, cfg);
   }
-  throw new EventShapeError('unsupported event: not an EventBridge event, GuardDuty finding or {"action":"sweep"|"unblock"}');
+  throw new EventShapeError('unsupported event: not an EventBridge event, a NetWatch or GuardDuty finding, or {"action":"sweep"|"unblock"}');
 }

@@ -2,6 +2,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  CreateTrafficMirrorFilterCommand,
+  CreateTrafficMirrorFilterRuleCommand,
+  DeleteTrafficMirrorFilterRuleCommand,
+  DescribeTrafficMirrorFiltersCommand,
   CreateTrafficMirrorSessionCommand,
   DeleteTrafficMirrorSessionCommand,
   DescribeInstancesCommand,
@@ -107,6 +111,52 @@ describe('mirror-manager AWS mode', () => {
     const s = await run(await event());
     expect(s.calls.map((c) => c.call)).toEqual(['DeleteTrafficMirrorSession', 'CreateTrafficMirrorSession', 'CreateTrafficMirrorSession']);
     expect(ec2.commandCalls(CreateTrafficMirrorSessionCommand)).toHaveLength(3);
+  });
+
+  it('without a filter id, finds its own preset filter and corrects its rules before creating sessions with it', async () => {
+    delete process.env.MIRROR_FILTER_ID;
+    ec2.on(DescribeTrafficMirrorFiltersCommand).resolves({
+      TrafficMirrorFilters: [
+        { TrafficMirrorFilterId: 'tmf-0someoneelse', Tags: [], IngressFilterRules: [], EgressFilterRules: [] },
+        {
+          TrafficMirrorFilterId: 'tmf-0ours',
+          Tags: [{ Key: 'netwatch:managed', Value: 'mirror-manager' }, { Key: 'netwatch:filter-preset', Value: 'internet-only' }],
+          IngressFilterRules: [
+            { TrafficMirrorFilterRuleId: 'tmfr-stale', TrafficMirrorFilterId: 'tmf-0ours', TrafficDirection: 'ingress', RuleNumber: 10, RuleAction: 'reject', SourceCidrBlock: '172.16.0.0/12', DestinationCidrBlock: '0.0.0.0/0' },
+            { TrafficMirrorFilterRuleId: 'tmfr-a4', TrafficMirrorFilterId: 'tmf-0ours', TrafficDirection: 'ingress', RuleNumber: 100, RuleAction: 'accept', SourceCidrBlock: '0.0.0.0/0', DestinationCidrBlock: '0.0.0.0/0' },
+            { TrafficMirrorFilterRuleId: 'tmfr-a6', TrafficMirrorFilterId: 'tmf-0ours', TrafficDirection: 'ingress', RuleNumber: 101, RuleAction: 'accept', SourceCidrBlock: '::/0', DestinationCidrBlock: '::/0' },
+          ],
+          EgressFilterRules: [
+            { TrafficMirrorFilterRuleId: 'tmfr-e10', TrafficMirrorFilterId: 'tmf-0ours', TrafficDirection: 'egress', RuleNumber: 10, RuleAction: 'reject', SourceCidrBlock: '0.0.0.0/0', DestinationCidrBlock: '10.20.0.0/16' },
+            { TrafficMirrorFilterRuleId: 'tmfr-e4', TrafficMirrorFilterId: 'tmf-0ours', TrafficDirection: 'egress', RuleNumber: 100, RuleAction: 'accept', SourceCidrBlock: '0.0.0.0/0', DestinationCidrBlock: '0.0.0.0/0' },
+            { TrafficMirrorFilterRuleId: 'tmfr-e6', TrafficMirrorFilterId: 'tmf-0ours', TrafficDirection: 'egress', RuleNumber: 101, RuleAction: 'accept', SourceCidrBlock: '::/0', DestinationCidrBlock: '::/0' },
+          ],
+        },
+      ],
+    });
+    ec2.on(DeleteTrafficMirrorFilterRuleCommand).resolves({});
+    ec2.on(CreateTrafficMirrorFilterRuleCommand).resolves({ TrafficMirrorFilterRule: { TrafficMirrorFilterRuleId: 'tmfr-new' } });
+    await run(await event());
+    expect(ec2.commandCalls(CreateTrafficMirrorFilterCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DeleteTrafficMirrorFilterRuleCommand).map((c) => c.args[0].input)).toEqual([{ TrafficMirrorFilterRuleId: 'tmfr-stale' }]);
+    expect(ec2.commandCalls(CreateTrafficMirrorFilterRuleCommand).map((c) => c.args[0].input)).toEqual([
+      { TrafficMirrorFilterId: 'tmf-0ours', TrafficDirection: 'ingress', RuleNumber: 10, RuleAction: 'reject', SourceCidrBlock: '10.20.0.0/16', DestinationCidrBlock: '0.0.0.0/0', ClientToken: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+    // the sessions use our filter; the session of ours with another filter would be modified (none here)
+    expect(ec2.commandCalls(CreateTrafficMirrorSessionCommand).map((c) => c.args[0].input.TrafficMirrorFilterId)).toEqual(['tmf-0ours', 'tmf-0ours']);
+  });
+
+  it('creates the preset filter when it owns none', async () => {
+    delete process.env.MIRROR_FILTER_ID;
+    ec2.on(DescribeTrafficMirrorFiltersCommand).resolves({ TrafficMirrorFilters: [] });
+    ec2.on(CreateTrafficMirrorFilterCommand).resolves({ TrafficMirrorFilter: { TrafficMirrorFilterId: 'tmf-0created' } });
+    ec2.on(CreateTrafficMirrorFilterRuleCommand).resolves({ TrafficMirrorFilterRule: { TrafficMirrorFilterRuleId: 'tmfr-x' } });
+    await run(await event());
+    expect(ec2.commandCalls(CreateTrafficMirrorFilterCommand).map((c) => c.args[0].input.TagSpecifications)).toEqual([
+      [{ ResourceType: 'traffic-mirror-filter', Tags: [{ Key: 'netwatch:managed', Value: 'mirror-manager' }, { Key: 'netwatch:filter-preset', Value: 'internet-only' }] }],
+    ]);
+    expect(ec2.commandCalls(CreateTrafficMirrorFilterRuleCommand)).toHaveLength(6);
+    expect(new Set(ec2.commandCalls(CreateTrafficMirrorSessionCommand).map((c) => c.args[0].input.TrafficMirrorFilterId))).toEqual(new Set(['tmf-0created']));
   });
 
   it('fails with a named error when no target is configured', async () => {

@@ -51,6 +51,13 @@ describe('decodeEvent()', () => {
     expect(decodeEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, off)).toEqual({ kind: 'sweep' });
   });
 
+  it('accepts a bare finding (as `netwatch flowlogs ingest --json` prints them) like an enveloped one', () => {
+    const ev = JSON.parse(readFileSync(new URL('../../fixtures/events/findings/egress-flood-outbound.json', import.meta.url), 'utf8'));
+    const bare = decodeEvent(ev.detail, cfg);
+    expect(bare).toEqual(decodeEvent(ev, cfg));
+    expect(bare).toMatchObject({ kind: 'block', requests: [{ key: 'netwatch:abc123', cidrs: ['203.0.113.7/32'], direction: 'outbound' }] });
+  });
+
   it('names the bad field of a malformed finding', () => {
     expect(() => decodeEvent({ 'detail-type': 'NetWatch Finding', source: 'netwatch.detect', detail: { id: 'x' } }, cfg)).toThrowError(/^NetWatch finding: type: /);
   });
