@@ -103,6 +103,8 @@ export interface Plan {
   remember: Record<string, string>;
   /** dedup keys to forget (expired) */
   forgetKeys: string[];
+  /** sweep only: the complete set of foreign band entries now present (replaces state.driftSeen) */
+  driftSeen?: Record<string, string>;
 }
 
 function emptyPlan(): Plan {
@@ -282,11 +284,16 @@ export function planSweep(nacls: readonly NaclView[], state: ResponderState, pol
     }
   }
   const [lo, hi] = policy.band;
+  const driftSeen: Record<string, string> = {};
   for (const nacl of nacls) {
     if (!isOptedIn(nacl, policy)) continue;
     for (const e of nacl.entries) {
       if (e.ruleNumber < lo || e.ruleNumber > hi) continue;
       if (state.blocks.some((r) => sameSlot(r, { naclId: nacl.naclId, egress: e.egress, ruleNumber: e.ruleNumber }))) continue;
+      const key = `${nacl.naclId}:${e.egress ? 'egress' : 'ingress'}:${e.ruleNumber}:${e.action}:${cidrText(e)}`;
+      const first = state.driftSeen[key];
+      driftSeen[key] = first ?? now.toISOString();
+      if (first !== undefined) continue; // reported by an earlier sweep; still there, still left alone
       plan.drift.push({
         code: 'band.unknown_entry',
         naclId: nacl.naclId,
@@ -298,6 +305,7 @@ export function planSweep(nacls: readonly NaclView[], state: ResponderState, pol
     }
   }
   for (const [k, until] of Object.entries(state.seen)) if (Date.parse(until) <= now.getTime()) plan.forgetKeys.push(k);
+  plan.driftSeen = driftSeen;
   return plan;
 }
 
@@ -340,7 +348,7 @@ export function applyPlan(state: ResponderState, plan: Plan): ResponderState {
   }
   const seen = { ...state.seen, ...plan.remember };
   for (const k of plan.forgetKeys) delete seen[k];
-  return { version: 1, blocks, seen };
+  return { version: 1, blocks, seen, driftSeen: plan.driftSeen ?? state.driftSeen };
 }
 
 /** The NACLs after the plan's calls succeeded (used by local mode, and by tests to check "twice = once"). */

@@ -29,12 +29,14 @@ export const ResponderState = z
     blocks: z.array(BlockRecord),
     /** dedup key → ISO time after which the key is forgotten */
     seen: z.record(z.string(), z.string()),
+    /** foreign entries in our band already reported (key → first seen), so each is reported once, not every sweep */
+    driftSeen: z.record(z.string(), z.string()).default({}),
   })
   .strict();
 export type ResponderState = z.infer<typeof ResponderState>;
 
 export function emptyState(): ResponderState {
-  return { version: 1, blocks: [], seen: {} };
+  return { version: 1, blocks: [], seen: {}, driftSeen: {} };
 }
 
 export function parseState(raw: unknown, source: string): ResponderState {

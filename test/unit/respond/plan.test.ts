@@ -127,6 +127,17 @@ describe('planSweep()', () => {
     expect(after.seen).toEqual({});
   });
 
+  it('reports a foreign entry in the band once, not on every sweep, and again if it comes back', () => {
+    const withForeign = [nacl('acl-1', [[3, true, 'deny', '198.51.100.1/32']])];
+    const first = planSweep(withForeign, emptyState(), policy(), NOW);
+    expect(first.drift.map((d) => [d.code, d.ruleNumber])).toEqual([['band.unknown_entry', 3]]);
+    const s1 = applyPlan(emptyState(), first);
+    expect(planSweep(withForeign, s1, policy(), NOW).drift).toEqual([]);
+    const s2 = applyPlan(s1, planSweep([nacl('acl-1')], s1, policy(), NOW));
+    expect(s2.driftSeen).toEqual({});
+    expect(planSweep(withForeign, s2, policy(), NOW).drift).toHaveLength(1);
+  });
+
   it('keeps blocks that have not expired', () => {
     const nacls = [nacl('acl-1')];
     const p1 = planBlock(request(['203.0.113.1/32']), nacls, emptyState(), policy(), NOW);
