@@ -18,7 +18,8 @@ export const MAX_SESSION_NUMBER = 32766;
 
 /** ENI types Traffic Mirroring accepts as a source (plain instance interfaces); the rest are AWS-managed. */
 const MIRRORABLE_TYPES = new Set(['interface']);
-const LIVE_STATES = new Set(['pending', 'running']);
+/** a stopped instance keeps its ENIs and its sessions (no churn, stable VNIs across stop/start) */
+const LIVE_STATES = new Set(['pending', 'running', 'stopping', 'stopped']);
 
 export interface MirrorPolicy {
   selectTag: string;
@@ -37,7 +38,7 @@ export const MIRROR_SKIPS = {
   'eni.not_attached': 'ENI is not attached to an instance',
   'eni.sensor': 'ENI belongs to the sensor fleet or is the mirror target',
   'eni.gone': 'ENI or its instance is being deleted',
-  'instance.not_running': 'instance is not pending/running',
+  'instance.not_running': 'instance is shutting down, terminated or unknown',
   'instance.not_nitro': 'instance type does not run on the Nitro hypervisor (Traffic Mirroring needs Nitro)',
   'instance.type_unknown': 'instance type could not be checked for Nitro support',
   'eni.session_limit': 'ENI already has 3 mirror sessions owned by other tools',

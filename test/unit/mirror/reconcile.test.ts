@@ -56,7 +56,7 @@ describe('desiredSessions()', () => {
         eni('eni-odd', { instanceId: 'i-odd', tags: tagged }),
         eni('eni-dying', { instanceId: 'i-dying', tags: tagged }),
       ],
-      [inst('i-1'), inst('i-sensor', { tags: { 'netwatch:sensor': 'fleet' } }), inst('i-t2', { instanceType: 't2.micro' }), inst('i-stopped', { state: 'stopped' }), inst('i-odd', { instanceType: 'x9.huge' }), inst('i-dying')],
+      [inst('i-1'), inst('i-sensor', { tags: { 'netwatch:sensor': 'fleet' } }), inst('i-t2', { instanceType: 't2.micro' }), inst('i-stopped', { state: 'shutting-down' }), inst('i-odd', { instanceType: 'x9.huge' }), inst('i-dying')],
     );
     const { desired, skipped } = desiredSessions(inv, POLICY, nitro, { goneInstanceIds: ['i-dying'], goneEniIds: [] });
     expect(desired).toEqual([]);
