@@ -224,8 +224,15 @@ function describeTgwRoute(eventName: string, p: Obj): Described {
   return { sentences: [`${eventName.startsWith('Create') ? 'added' : 'changed'} TGW route ${dest} → ${att} in ${rtb}`], flags: [] };
 }
 
-function describeGeneric(eventName: string, p: Obj): Described {
+function describeGeneric(eventName: string, p: Obj, response?: Obj | null): Described {
   const ids = resourceIds(p);
+  // a Create* call names what it created only in its response: "created network interface eni-1 in subnet-2"
+  const created = eventName.startsWith('Create') && response ? resourceIds(response).filter((id) => !ids.includes(id)) : [];
+  if (created.length && eventName !== 'CreateSecurityGroup' && !/^Create(Route|NetworkAclEntry|TransitGatewayRoute)$/.test(eventName)) {
+    const where = ids.length ? ` in ${ids.slice(0, 3).join(', ')}` : '';
+    const block = str(p.cidrBlock) ?? str(p.ipv6CidrBlock);
+    return { sentences: [`${eventNameInWords(eventName)} ${created[0]}${block ? ` with CIDR ${block}` : ''}${where}`], flags: [] };
+  }
   if (ids.length === 2 && /^(Attach|Associate|Detach|Disassociate)/.test(eventName)) {
     const joiner = /^(Attach|Associate)/.test(eventName) ? 'to' : 'from';
     return { sentences: [`${eventNameInWords(eventName)} ${ids[0]} ${joiner} ${ids[1]}`], flags: [] };
@@ -245,7 +252,7 @@ function describeGeneric(eventName: string, p: Obj): Described {
   return { sentences: [`${eventNameInWords(eventName)}${subject}`], flags: [] };
 }
 
-export function describeChange(eventName: string, params: Obj | null | undefined, adminPorts: number[]): Described {
+export function describeChange(eventName: string, params: Obj | null | undefined, adminPorts: number[], response?: Obj | null): Described {
   const p = unwrapRequest(eventName, params);
   if (/^(Authorize|Revoke)SecurityGroup(Ingress|Egress)$/.test(eventName)) return describeSg(eventName, p, adminPorts);
   if (/^(Create|Replace|Delete)NetworkAclEntry$/.test(eventName)) return describeNaclEntry(eventName, p, adminPorts);
@@ -255,7 +262,7 @@ export function describeChange(eventName: string, params: Obj | null | undefined
     const peerAcct = str(p.peerOwnerId);
     return { sentences: [`requested VPC peering ${str(p.vpcId) ?? '?'} ↔ ${str(p.peerVpcId) ?? '?'}${peerAcct ? ` (account ${peerAcct})` : ''}${str(p.peerRegion) ? ` in ${str(p.peerRegion)}` : ''}`], flags: [] };
   }
-  return describeGeneric(eventName, p);
+  return describeGeneric(eventName, p, response);
 }
 
 /** Who did it, shortened: "role Admin (session alice@example.com)", "user christophe", "root account". */
@@ -342,7 +349,7 @@ function accountOf(r: CloudTrailRecord): string {
 
 function apiCallMessage(r: CloudTrailRecord, severity: Severity, cfg: CloudTrailConfig, category?: Category): NotifyMessage {
   const eventName = r.eventName ?? '?';
-  const d = describeChange(eventName, r.requestParameters, cfg.adminPorts);
+  const d = describeChange(eventName, r.requestParameters, cfg.adminPorts, r.errorCode ? undefined : r.responseElements);
   const failed = !!r.errorCode;
   let sev = failed ? severity : d.severity ? maxSeverity(severity, d.severity) : severity;
   if (r.userIdentity?.type === 'Root' && !failed) sev = maxSeverity(sev, 'high');

@@ -132,7 +132,7 @@ cloudtrail:
     const eni = await handler(await fixture('cloudtrail/create-network-interface.json'), context);
     expect(stop).toMatchObject({ sent: 0, ignored: { 'rule-ignore': 1 } });
     expect(eni).toMatchObject({ sent: 1, forwarded: 1 });
-    expect(slackText()).toBe('🟠 API call: CreateNetworkInterface — Role SSO NetworkAdmin (session alice@example.com) created network interface subnet-0aa11bb22cc33dd44, sg-0123456789abcdef0.');
+    expect(slackText()).toBe('🟠 API call: CreateNetworkInterface — Role SSO NetworkAdmin (session alice@example.com) created network interface eni-0e1d2c3b4a5968778 in subnet-0aa11bb22cc33dd44, sg-0123456789abcdef0.');
   });
 
   it('rejects an unrelated detail-type with a named error', async () => {
