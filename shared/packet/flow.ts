@@ -97,6 +97,8 @@ export class Flow {
   ext: unknown = null;
 
   nextInBucket: Flow | null = null;
+  /** Which LRU list the flow is on (FlowTable: 0 short timeouts, 1 long timeouts). */
+  lruList = 0;
   lruPrev: Flow | null = null;
   lruNext: Flow | null = null;
 }
@@ -134,8 +136,12 @@ const isIcmpProto = (p: number): boolean => p === IpProto.icmp || p === IpProto.
 
 export class FlowTable {
   private readonly buckets = new Map<number, Flow>();
-  private lruHead: Flow | null = null;
-  private lruTail: Flow | null = null;
+  /**
+   * Two LRU lists, each ordered by last packet time: flows whose current idle timeout is short (new, closed) and
+   * flows whose timeout is long (established). The sweep walks each from its tail and stops at the first flow fresher
+   * than that list's shortest timeout, so established flows are not re-walked every sweep.
+   */
+  private readonly lru: [LruList, LruList] = [new LruList(), new LruList()];
   private readonly free: Flow[] = [];
   private serial = 0;
   size = 0;
@@ -206,22 +212,23 @@ export class FlowTable {
         swapEndpoints(f);
         dir = 1;
       }
-    } else {
-      if (now - f.startMicros > this.opts.activeTimeout * 1e6) {
-        this.onEnd(f, FlowEndReason.timeout, false);
-        restart(f, now);
-      }
-      this.touch(f);
+    } else if (now - f.startMicros > this.opts.activeTimeout * 1e6) {
+      this.onEnd(f, FlowEndReason.timeout, false);
+      restart(f, now);
     }
     this.lastDir = dir as 0 | 1;
     account(f, t, dir as 0 | 1, now);
+    this.touch(f);
     return f;
   }
 
   private create(t: Tuple, vni: number, vlans: readonly number[], vc: number, now: number, h: number, carrier: boolean): Flow {
-    if (this.size >= this.opts.maxFlows && this.lruTail !== null) {
-      this.evicted++;
-      this.end(this.lruTail, FlowEndReason.forced);
+    if (this.size >= this.opts.maxFlows) {
+      const victim = this.oldest();
+      if (victim !== null) {
+        this.evicted++;
+        this.end(victim, FlowEndReason.forced);
+      }
     }
     const f = this.free.pop() ?? new Flow();
     f.family = t.family;
@@ -248,26 +255,34 @@ export class FlowTable {
     f.finToServer = f.finToClient = false;
     f.nextInBucket = this.buckets.get(h) ?? null;
     this.buckets.set(h, f);
-    f.lruPrev = null;
-    f.lruNext = this.lruHead;
-    if (this.lruHead) this.lruHead.lruPrev = f;
-    this.lruHead = f;
-    if (!this.lruTail) this.lruTail = f;
+    f.lruList = this.listFor(f);
+    (this.lru[f.lruList] as LruList).pushHead(f);
     this.size++;
     this.created++;
     return f;
   }
 
+  /** Moves the flow to the head of the list its current timeout belongs to. */
   private touch(f: Flow): void {
-    if (this.lruHead === f) return;
-    // unlink
-    if (f.lruPrev) f.lruPrev.lruNext = f.lruNext;
-    if (f.lruNext) f.lruNext.lruPrev = f.lruPrev;
-    if (this.lruTail === f) this.lruTail = f.lruPrev;
-    f.lruPrev = null;
-    f.lruNext = this.lruHead;
-    if (this.lruHead) this.lruHead.lruPrev = f;
-    this.lruHead = f;
+    const want = this.listFor(f);
+    const cur = this.lru[f.lruList] as LruList;
+    if (want === f.lruList && cur.head === f) return;
+    cur.unlink(f);
+    f.lruList = want;
+    (this.lru[want] as LruList).pushHead(f);
+  }
+
+  private listFor(f: Flow): number {
+    return this.idleTimeout(f) > LONG_TIMEOUT_SECONDS ? 1 : 0;
+  }
+
+  /** The least recently seen flow of both lists. */
+  private oldest(): Flow | null {
+    const a = this.lru[0].tail;
+    const b = this.lru[1].tail;
+    if (a === null) return b;
+    if (b === null) return a;
+    return a.lastMicros <= b.lastMicros ? a : b;
   }
 
   private end(f: Flow, reason: FlowEndReasonName): void {
@@ -281,11 +296,8 @@ export class FlowTable {
       while (p !== null && p.nextInBucket !== f) p = p.nextInBucket;
       if (p) p.nextInBucket = f.nextInBucket;
     }
-    if (f.lruPrev) f.lruPrev.lruNext = f.lruNext;
-    if (f.lruNext) f.lruNext.lruPrev = f.lruPrev;
-    if (this.lruHead === f) this.lruHead = f.lruNext;
-    if (this.lruTail === f) this.lruTail = f.lruPrev;
-    f.nextInBucket = f.lruPrev = f.lruNext = null;
+    (this.lru[f.lruList] as LruList).unlink(f);
+    f.nextInBucket = null;
     f.ext = null;
     this.size--;
     this.free.push(f);
@@ -309,28 +321,57 @@ export class FlowTable {
    */
   expire(now: number): number {
     let n = 0;
-    let f = this.lruTail;
     const o = this.opts;
-    // the list is ordered by last packet time, so once a flow is fresher than the shortest timeout, all the rest are
-    const shortest = Math.min(o.tcpEstablishedTimeout, o.tcpClosedTimeout, o.tcpNewTimeout, o.udpNewTimeout, o.udpEstablishedTimeout, o.otherNewTimeout, o.otherEstablishedTimeout) * 1e6;
-    while (f !== null) {
-      const prev = f.lruPrev;
-      const idle = now - f.lastMicros;
-      if (idle > this.idleTimeout(f) * 1e6) {
-        this.end(f, FlowEndReason.timeout);
-        n++;
-      } else if (idle <= shortest) {
-        break;
+    const all = [o.tcpEstablishedTimeout, o.tcpClosedTimeout, o.tcpNewTimeout, o.udpNewTimeout, o.udpEstablishedTimeout, o.otherNewTimeout, o.otherEstablishedTimeout];
+    const floors = [Math.min(...all), Math.min(...all.filter((x) => x > LONG_TIMEOUT_SECONDS), Number.POSITIVE_INFINITY)];
+    for (let li = 0; li < 2; li++) {
+      // each list is ordered by last packet time: once a flow is fresher than the list's shortest timeout, all the rest are
+      const floor = (floors[li] as number) * 1e6;
+      let f = (this.lru[li] as LruList).tail;
+      while (f !== null) {
+        const prev = f.lruPrev;
+        const idle = now - f.lastMicros;
+        if (idle > this.idleTimeout(f) * 1e6) {
+          this.end(f, FlowEndReason.timeout);
+          n++;
+        } else if (idle <= floor) {
+          break;
+        }
+        f = prev;
       }
-      f = prev;
     }
     return n;
   }
 
   /** Ends every flow (end of a pcap, daemon shutdown). */
   flush(reason: FlowEndReasonName = FlowEndReason.shutdown): void {
-    // oldest first, so records come out roughly in start order
-    while (this.lruTail !== null) this.end(this.lruTail, reason);
+    // least recently seen first, across both lists
+    for (let f = this.oldest(); f !== null; f = this.oldest()) this.end(f, reason);
+  }
+}
+
+/** Timeouts above this (seconds) put a flow on the "long" LRU list. */
+const LONG_TIMEOUT_SECONDS = 120;
+
+/** A doubly linked list of flows through lruPrev/lruNext, most recent at the head. */
+class LruList {
+  head: Flow | null = null;
+  tail: Flow | null = null;
+
+  pushHead(f: Flow): void {
+    f.lruPrev = null;
+    f.lruNext = this.head;
+    if (this.head) this.head.lruPrev = f;
+    this.head = f;
+    if (!this.tail) this.tail = f;
+  }
+
+  unlink(f: Flow): void {
+    if (f.lruPrev) f.lruPrev.lruNext = f.lruNext;
+    if (f.lruNext) f.lruNext.lruPrev = f.lruPrev;
+    if (this.head === f) this.head = f.lruNext;
+    if (this.tail === f) this.tail = f.lruPrev;
+    f.lruPrev = f.lruNext = null;
   }
 }
 
