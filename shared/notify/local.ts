@@ -2,15 +2,13 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 /**
- * Local mode: no AWS. The switch is NETWATCH_LOCAL: "1" forces local mode, "0" forces AWS; unset means local
- * everywhere except inside Lambda (AWS_LAMBDA_FUNCTION_NAME set). In local mode webhooks are still real HTTP, and
- * SNS publishes / EventBridge puts are appended to `<local.stateDir>/notify-outbox.jsonl` instead of being sent.
+ * Local mode: no AWS. The switch is NETWATCH_LOCAL=1 (as everywhere in the project; `netwatch invoke` sets it unless
+ * --aws is given). In local mode webhooks are still real HTTP, and SNS publishes / EventBridge puts are appended to
+ * `<local.stateDir>/notify-outbox.jsonl` instead of being sent.
  */
 
 export function isLocalMode(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.NETWATCH_LOCAL === '1' || env.NETWATCH_LOCAL === 'true') return true;
-  if (env.NETWATCH_LOCAL === '0' || env.NETWATCH_LOCAL === 'false') return false;
-  return !env.AWS_LAMBDA_FUNCTION_NAME;
+  return env.NETWATCH_LOCAL === '1' || env.NETWATCH_LOCAL === 'true';
 }
 
 /** local.stateDir is resolved against the current directory (like every other relative path the CLI takes). */
