@@ -21,8 +21,8 @@ import type { Intent } from '../../shared/respond/requests.ts';
 import { StateConflictError, type AuditSink, type Executor, type NetworkReader, type Notifier, type StateStore } from '../../shared/respond/ports.ts';
 import type { BlockRecord } from '../../shared/respond/state.ts';
 
-export const RESPONSE_DETAIL_TYPE = 'NetWatch Response' as const;
-export const RESPONSE_SOURCE = 'netwatch.respond' as const;
+import { RESPONSE_DETAIL_TYPE, RESPONSE_SOURCE } from '../../shared/respond/response-message.ts';
+export { RESPONSE_DETAIL_TYPE, RESPONSE_SOURCE };
 /** re-plan after a rule-number race (NetworkAclEntryAlreadyExists) or a state write conflict */
 const MAX_ATTEMPTS = 4;
 
