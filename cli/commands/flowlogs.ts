@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
+import { inlineEncoder, workerEncoder } from '../../shared/flowlog/encoder.ts';
 import { loadConfig } from '../../shared/config/load.ts';
 import { UsageError } from '../../shared/errors.ts';
 import { parseFormatString, type FlowLogFormat } from '../../shared/flowlog/format.ts';
@@ -33,14 +35,21 @@ export async function runIngest(inputs: string[], o: IngestCliOptions): Promise<
   const sources = await resolveSources(inputs);
   if (sources.length === 0) throw new Error(`no flow-log files found in ${inputs.join(', ')}`);
   const enricher = await makeEnricher({ inventory: o.inventory ?? config?.local.inventory, ipRanges: o.ipRanges });
-  return ingestAll(sources, {
-    enricher,
-    sink: await resolveSink(o.out),
-    rowsPerPart,
-    format,
-    detections: config?.detections,
-    continueOnError: true,
-  });
+  // a second core encodes Parquet while this one parses
+  const encoder = availableParallelism() > 1 ? workerEncoder() : inlineEncoder;
+  try {
+    return await ingestAll(sources, {
+      enricher,
+      sink: await resolveSink(o.out),
+      rowsPerPart,
+      format,
+      encoder,
+      detections: config?.detections,
+      continueOnError: true,
+    });
+  } finally {
+    await encoder.close();
+  }
 }
 
 function printHuman(s: IngestSummary): void {

@@ -4,7 +4,7 @@
  * fields, then the enrichment columns.
  */
 import { Field, RecordBatch, Schema, Struct, Table, Int32, Int64, Utf8, makeData, type DataType } from 'apache-arrow';
-import { Int32Column, Int64Column, Utf8Column, type Column } from './columns.ts';
+import { Int32Column, Int64Column, rawToData, Utf8Column, type Column, type RawColumn } from './columns.ts';
 import { FLOW_LOG_FIELDS, type FieldType } from './fields.ts';
 import type { LineView } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
@@ -90,6 +90,26 @@ function arrowType(t: FieldType): DataType {
 }
 
 export const LAKE_SCHEMA = new Schema(LAKE_COLUMNS.map((c) => new Field(c.name, arrowType(c.type), true)));
+export interface RawBatch {
+  length: number;
+  columns: RawColumn[];
+}
+
+export function rawBatchToTable(raw: RawBatch): Table {
+  const children = raw.columns.map(rawToData);
+  const struct = makeData({ type: new Struct(LAKE_SCHEMA.fields), length: raw.length, nullCount: 0, children });
+  return new Table(LAKE_SCHEMA, [new RecordBatch(LAKE_SCHEMA, struct)]);
+}
+
+/** Every ArrayBuffer a raw batch uses, to transfer it to a worker without copying. */
+export function rawBatchBuffers(raw: RawBatch): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  for (const c of raw.columns) {
+    for (const a of [c.valid, c.data, c.kind === 'utf8' ? c.offsets : undefined]) if (a) set.add(a.buffer as ArrayBuffer);
+  }
+  return [...set];
+}
+
 const COLUMN_INDEX = new Map(LAKE_COLUMNS.map((c, i) => [c.name, i]));
 
 function makeColumn(t: FieldType, capacity: number): Column {
@@ -200,10 +220,13 @@ export class FlowBatch {
   }
 
   toTable(): Table {
+    return rawBatchToTable(this.raw());
+  }
+
+  /** The batch as plain typed arrays (for the Parquet worker thread). */
+  raw(): RawBatch {
     this.settle();
-    const children = this.columns.map((c) => c.toData());
-    const struct = makeData({ type: new Struct(LAKE_SCHEMA.fields), length: this.length, nullCount: 0, children });
-    return new Table(LAKE_SCHEMA, [new RecordBatch(LAKE_SCHEMA, struct)]);
+    return { length: this.length, columns: this.columns.map((c) => c.raw()) };
   }
 
   /** A lazy row: fields decode on access (detections read a handful of columns). */

@@ -6,6 +6,28 @@
  */
 import { Int32, Int64, makeData, Utf8, type Data } from 'apache-arrow';
 
+/** A frozen column as plain typed arrays: what crosses to the Parquet worker thread (transferable, no Arrow objects). */
+export type RawColumn =
+  | { kind: 'utf8'; length: number; nullCount: number; valid?: Uint8Array; offsets: Int32Array; data: Uint8Array }
+  | { kind: 'int32'; length: number; nullCount: number; valid?: Uint8Array; data: Int32Array }
+  | { kind: 'int64'; length: number; nullCount: number; valid?: Uint8Array; data: Float64Array };
+
+/** Arrow Data from a raw column (INT64 values are converted from float64 here, once). */
+export function rawToData(c: RawColumn): Data {
+  if (c.kind === 'utf8') {
+    return makeData({ type: new Utf8(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, valueOffsets: c.offsets, data: c.data });
+  }
+  if (c.kind === 'int32') return makeData({ type: new Int32(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: c.data });
+  const words = new Int32Array(c.length * 2);
+  for (let i = 0; i < c.length; i++) {
+    const v = c.data[i]!;
+    // non-negative and < 2^53: split into little-endian 32-bit words without BigInt
+    words[2 * i] = v % 4294967296 | 0;
+    words[2 * i + 1] = Math.floor(v / 4294967296) | 0;
+  }
+  return makeData({ type: new Int64(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: new BigInt64Array(words.buffer) });
+}
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
@@ -57,7 +79,11 @@ abstract class BaseColumn {
     return this.nullCount === 0 ? undefined : this.valid.subarray(0, (this.length + 7) >> 3);
   }
 
-  abstract toData(): Data;
+  abstract raw(): RawColumn;
+
+  toData(): Data {
+    return rawToData(this.raw());
+  }
   abstract get(i: number): string | number | null;
 }
 
@@ -137,16 +163,10 @@ export class Utf8Column extends BaseColumn {
     return textDecoder.decode(this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!));
   }
 
-  toData(): Data<Utf8> {
-    return makeData({
-      type: new Utf8(),
-      length: this.length,
-      nullCount: this.nullCount,
-      nullBitmap: this.bitmap(),
-      valueOffsets: this.offsets.subarray(0, this.length + 1),
-      data: this.bytes.subarray(0, this.byteLength),
-    });
+  raw(): RawColumn {
+    return { kind: 'utf8', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), offsets: this.offsets.subarray(0, this.length + 1), data: this.bytes.subarray(0, this.byteLength) };
   }
+
 }
 
 export class Int32Column extends BaseColumn {
@@ -195,15 +215,10 @@ export class Int32Column extends BaseColumn {
     return this.values[i]!;
   }
 
-  toData(): Data<Int32> {
-    return makeData({
-      type: new Int32(),
-      length: this.length,
-      nullCount: this.nullCount,
-      nullBitmap: this.bitmap(),
-      data: this.values.subarray(0, this.length),
-    });
+  raw(): RawColumn {
+    return { kind: 'int32', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), data: this.values.subarray(0, this.length) };
   }
+
 }
 
 export class Int64Column extends BaseColumn {
@@ -252,22 +267,10 @@ export class Int64Column extends BaseColumn {
     return this.values[i]!;
   }
 
-  toData(): Data<Int64> {
-    const words = new Int32Array(this.length * 2);
-    for (let i = 0; i < this.length; i++) {
-      const v = this.values[i]!;
-      // non-negative and < 2^53: split into little-endian 32-bit words without BigInt
-      words[2 * i] = v % 4294967296 | 0;
-      words[2 * i + 1] = Math.floor(v / 4294967296) | 0;
-    }
-    return makeData({
-      type: new Int64(),
-      length: this.length,
-      nullCount: this.nullCount,
-      nullBitmap: this.bitmap(),
-      data: new BigInt64Array(words.buffer),
-    });
+  raw(): RawColumn {
+    return { kind: 'int64', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), data: this.values.subarray(0, this.length) };
   }
+
 }
 
 export type Column = Utf8Column | Int32Column | Int64Column;

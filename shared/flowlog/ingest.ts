@@ -9,9 +9,10 @@ import { FlowLogFormatError } from '../errors.ts';
 import type { Enricher, EnrichInput } from '../enrich/enricher.ts';
 import { DetectRow, FlowBatch } from './batch.ts';
 import { FLOW_LOG_FIELDS } from './fields.ts';
-import { batchToParquet, hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
+import { hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
 import { FlowLogParser, tokenString, type LineView } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
+import { inlineEncoder, type ParquetEncoder } from './encoder.ts';
 import type { FlowRecord } from './record.ts';
 
 export interface ObjectSource {
@@ -38,7 +39,12 @@ export interface IngestOptions {
   onRecord?: (r: FlowRecord) => void;
   /** fallback partition time when records and object name have none */
   now?: () => Date;
+  /** Parquet encoding: inline (default) or on a worker thread (encoder.ts) */
+  encoder?: ParquetEncoder;
 }
+
+/** parts being encoded or written at once: overlap with parsing, bounded memory */
+const MAX_IN_FLIGHT = 2;
 
 export interface ObjectSummary {
   source: string;
@@ -98,11 +104,13 @@ class PartitionedWriter {
   private readonly stem: string;
   private readonly sink: LakeSink;
   private readonly rowsPerPart: number;
+  private readonly encoder: ParquetEncoder;
 
-  constructor(stem: string, sink: LakeSink, rowsPerPart: number) {
+  constructor(stem: string, sink: LakeSink, rowsPerPart: number, encoder: ParquetEncoder) {
     this.stem = stem;
     this.sink = sink;
     this.rowsPerPart = rowsPerPart;
+    this.encoder = encoder;
   }
 
   batchFor(path: string): FlowBatch {
@@ -126,23 +134,25 @@ class PartitionedWriter {
     this.parts.set(p.path, p.part + 1);
     if (p.batch.length === 0) return;
     const key = `${p.path}/${this.stem}-${String(p.part).padStart(4, '0')}.parquet`;
-    const body = batchToParquet(p.batch);
     this.writtenKeys.push(key);
-    this.pending.push(
-      this.sink.put(key, body).then((loc) => {
+    const write = this.encoder
+      .encode(p.batch)
+      .then((body) => this.sink.put(key, body))
+      .then((loc) => {
         this.outputs.push(loc);
-      }),
-    );
+      });
+    write.catch(() => undefined); // observed in drain(); never an unhandled rejection meanwhile
+    this.pending.push(write);
   }
 
-  /** Waits for in-flight writes (called between input chunks to keep memory bounded). */
-  async drain(): Promise<void> {
-    while (this.pending.length) await this.pending.shift();
+  /** Waits until at most `keep` parts are in flight (between input chunks: bounded memory, parsing overlaps encoding). */
+  async drain(keep = MAX_IN_FLIGHT): Promise<void> {
+    while (this.pending.length > keep) await this.pending.shift();
   }
 
   async close(): Promise<void> {
     for (const p of [...this.open.values()]) this.flush(p);
-    await this.drain();
+    await this.drain(0);
     this.outputs.sort();
   }
 
@@ -177,7 +187,7 @@ async function peek(stream: Readable): Promise<{ head: Uint8Array; rest: Readabl
 export async function ingestObject(src: ObjectSource, opts: IngestOptions): Promise<ObjectSummary> {
   const rowsPerPart = opts.rowsPerPart ?? DEFAULT_ROWS_PER_PART;
   const hints = hintsFromKey(src.key);
-  const writer = new PartitionedWriter(outputStem(src.name, src.identity), opts.sink, rowsPerPart);
+  const writer = new PartitionedWriter(outputStem(src.name, src.identity), opts.sink, rowsPerPart, opts.encoder ?? inlineEncoder);
   const now = opts.now ?? (() => new Date());
   try {
     const raw = await src.open();

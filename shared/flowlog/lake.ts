@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import { LAKE_COLUMNS, type FlowBatch } from './batch.ts';
+import { LAKE_COLUMNS, rawBatchToTable, type FlowBatch, type RawBatch } from './batch.ts';
 
 /** Where lake objects go: a local directory or an S3 prefix (shared/aws/s3.ts). */
 export interface LakeSink {
@@ -82,7 +82,11 @@ function writerProperties(): parquet.WriterProperties {
 
 /** Arrow → Parquet with parquet-wasm. writeParquet consumes both the table and the properties. */
 export function batchToParquet(batch: FlowBatch): Uint8Array {
-  const ipc = tableToIPC(batch.toTable(), 'stream');
+  return rawBatchToParquet(batch.raw());
+}
+
+export function rawBatchToParquet(raw: RawBatch): Uint8Array {
+  const ipc = tableToIPC(rawBatchToTable(raw), 'stream');
   const table = parquet.Table.fromIPCStream(ipc);
   return parquet.writeParquet(table, writerProperties());
 }

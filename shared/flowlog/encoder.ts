@@ -1,0 +1,55 @@
+/**
+ * How a full partition buffer becomes Parquet bytes: inline on the calling thread, or on a worker thread so the
+ * parser keeps going on the main core. The worker gets the column buffers by transfer (no copy).
+ */
+import { Worker } from 'node:worker_threads';
+import { rawBatchBuffers, type FlowBatch } from './batch.ts';
+import { rawBatchToParquet } from './lake.ts';
+
+export interface ParquetEncoder {
+  encode(batch: FlowBatch): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export const inlineEncoder: ParquetEncoder = {
+  encode: async (batch) => rawBatchToParquet(batch.raw()),
+  close: async () => undefined,
+};
+
+export function workerEncoder(): ParquetEncoder {
+  const worker = new Worker(new URL('./parquet-worker.ts', import.meta.url));
+  const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  let failed: Error | undefined;
+  worker.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => {
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error !== undefined) w.reject(new Error(`Parquet encoding failed: ${m.error}`));
+    else w.resolve(m.bytes!);
+  });
+  const failAll = (err: Error) => {
+    failed = err;
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  worker.on('error', failAll);
+  worker.on('exit', (code) => {
+    if (waiting.size) failAll(new Error(`Parquet worker exited (${code}) with ${waiting.size} part(s) pending`));
+  });
+
+  return {
+    encode(batch) {
+      if (failed) return Promise.reject(failed);
+      const raw = batch.raw();
+      const id = next++;
+      return new Promise<Uint8Array>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, raw }, rawBatchBuffers(raw));
+      });
+    },
+    async close() {
+      await worker.terminate();
+    },
+  };
+}
