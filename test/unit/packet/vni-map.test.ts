@@ -12,6 +12,10 @@ describe('parseVniMap()', () => {
   ])('reads %s', (_n, raw) => {
     expect(parseVniMap(raw)).toEqual(want);
   });
+  it("accepts the mirror manager's map (extra vpc_id/subnet_id/tags keys) and keeps the EVE mirror fields only", () => {
+    const raw = { 7: { session_id: 'tms-1', source_eni: 'eni-1', instance_id: 'i-1', vpc_id: 'vpc-1', subnet_id: 'subnet-1', tags: { Name: 'web' } } };
+    expect(parseVniMap(raw).get(7)).toEqual({ session_id: 'tms-1', source_eni: 'eni-1', instance_id: 'i-1' });
+  });
   it('names the bad key in a ConfigError', () => {
     expect(() => parseVniMap({ 7: { session_id: 'tms-1' } }, 'vni.json')).toThrow(new ConfigError('vni.json: 7.source_eni: Invalid input: expected string, received undefined'));
   });
