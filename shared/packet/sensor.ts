@@ -55,6 +55,8 @@ interface FlowExt {
   parser: ParsingStream | null;
   /** The factory declined this flow. */
   unparsed: boolean;
+  /** The TLS summary was logged: the rest is encrypted, nothing more to learn (Suricata's encryption bypass). */
+  tlsDone: boolean;
 }
 
 /** Why 5 s: the sweep walks every flow idle longer than the shortest timeout; Suricata's flow manager is similar. */
@@ -162,7 +164,7 @@ export class Sensor {
   private ext(f: Flow): FlowExt {
     let e = f.ext as FlowExt | null;
     if (e === null) {
-      e = { stream: null, parser: null, unparsed: false };
+      e = { stream: null, parser: null, unparsed: false, tlsDone: false };
       f.ext = e;
     }
     return e;
@@ -185,12 +187,14 @@ export class Sensor {
     const h = this.dec.tcp;
     e.stream.segment(this.flows.lastDir, h.seq, h.flags, buf, h.payloadOff, h.payloadLen);
     const proto = e.parser?.protocol;
-    if (proto === 'unknown') {
-      // nothing we parse: stop reassembling this flow (frees its held segments); the flow is still logged
+    if (proto === 'unknown' || e.tlsDone) {
+      // nothing (more) to parse: an unknown protocol, or TLS past its logged handshake. Stop reassembling this flow
+      // (frees its held segments); the flow itself is still counted and logged
       e.stream.finish();
       e.stream = null;
       e.parser = null;
       e.unparsed = true;
+      if (proto && proto !== 'unknown') e.appProto = proto;
     } else if (!e.appProto && proto) e.appProto = proto;
   }
 
@@ -215,7 +219,11 @@ export class Sensor {
   private sinkFor(f: Flow): AppSink {
     return {
       http: (tx: EveHttp) => this.record(this.app(f, 'http', { http: tx }, false)),
-      tls: (tls: EveTls) => this.record(this.app(f, 'tls', { tls }, false)),
+      tls: (tls: EveTls) => {
+        this.record(this.app(f, 'tls', { tls }, false));
+        const e = f.ext as FlowExt | null;
+        if (e) e.tlsDone = true;
+      },
       dns: (dns: EveDns, dir: Direction) => this.record(this.app(f, 'dns', { dns }, dir === 1)),
       anomaly: (code, _dir) => this.anomaly(code, f, null),
     };
