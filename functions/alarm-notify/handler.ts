@@ -69,4 +69,10 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
   return summary;
 }
 
-export const handler = withDefaults(middy<unknown, AlarmNotifySummary, Error, Context>()).handler(async (event) => run(event));
+/** Stop starting delivery retries this long before the Lambda timeout, so the invocation fails cleanly instead. */
+export const DEADLINE_MARGIN_MS = 5_000;
+
+export const handler = withDefaults(middy<unknown, AlarmNotifySummary, Error, Context>()).handler(async (event, context) => {
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  return run(event, remaining !== undefined && Number.isFinite(remaining) ? { deadline: Date.now() + remaining - DEADLINE_MARGIN_MS } : {});
+});

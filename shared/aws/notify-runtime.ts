@@ -55,6 +55,8 @@ export interface RuntimeOverrides {
   backoffBaseMs?: number;
   maxRetryAfterMs?: number;
   rateLimits?: DeliveryDeps['rateLimits'];
+  /** epoch ms: no delivery retry starts after it (handlers derive it from the Lambda's remaining time) */
+  deadline?: number;
 }
 
 async function readConfig(env: NodeJS.ProcessEnv, local: boolean): Promise<NetwatchConfig> {
@@ -137,6 +139,7 @@ export async function notifyRuntime(env: NodeJS.ProcessEnv = process.env, o: Run
     ...(o.backoffBaseMs !== undefined ? { backoffBaseMs: o.backoffBaseMs } : {}),
     ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),
     ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
+    ...(o.deadline !== undefined ? { deadline: o.deadline } : {}),
   });
 
   const channelCache = new Map<string, Promise<ResolvedChannel>>();

@@ -50,6 +50,11 @@ export interface DeliveryDeps {
   /** a Retry-After longer than this is capped to it */
   maxRetryAfterMs: number;
   rateLimits: Record<'slack' | 'dingtalk' | 'wecom' | 'feishu', RateLimit>;
+  /**
+   * Epoch ms after which no retry is started (the handler sets it from the Lambda's remaining time): a wait that
+   * would end past it fails the channel instead, so the invocation ends in time and Lambda's own retry takes over.
+   */
+  deadline?: number;
 }
 
 export function defaultDeliveryDeps(p: Pick<DeliveryDeps, 'snsPublish' | 'store'> & Partial<DeliveryDeps>): DeliveryDeps {
@@ -60,7 +65,7 @@ export function defaultDeliveryDeps(p: Pick<DeliveryDeps, 'snsPublish' | 'store'
     retries: 3,
     timeoutMs: 10_000,
     backoffBaseMs: 500,
-    maxRetryAfterMs: 30_000,
+    maxRetryAfterMs: 20_000,
     rateLimits: { ...RATE_LIMITS },
     ...p,
   };
@@ -155,6 +160,14 @@ export interface Attempted {
 /**
  * POSTs JSON, retrying what is retryable. `makeRequest` is called per attempt so signatures get a fresh timestamp.
  */
+class OutOfTime extends Error {}
+
+/** Sleeps `ms` unless that would cross the deadline. */
+async function waitOrGiveUp(ms: number, deps: DeliveryDeps): Promise<void> {
+  if (deps.deadline !== undefined && deps.now() + ms > deps.deadline) throw new OutOfTime(`no time left to wait ${ms} ms before retrying`);
+  await deps.sleep(ms);
+}
+
 async function postWithRetry(
   channel: string,
   type: ResolvedChannel['type'] | 'slack-api',
@@ -179,7 +192,13 @@ async function postWithRetry(
       text = await res.text();
     } catch (err) {
       last = new NotifierDeliveryError(channel, `request failed: ${(err as Error).message}`, { permanent: false }, { cause: err });
-      if (attempt < deps.retries) await deps.sleep(deps.backoffBaseMs * 2 ** attempt);
+      if (attempt < deps.retries) {
+        try {
+          await waitOrGiveUp(deps.backoffBaseMs * 2 ** attempt, deps);
+        } catch (e) {
+          throw new NotifierDeliveryError(channel, `${(e as Error).message}: ${last.message}`, { permanent: false }, { cause: last });
+        }
+      }
       continue;
     }
     const v = judge(type, res.status, text);
@@ -188,7 +207,11 @@ async function postWithRetry(
     if (!v.retry) throw last;
     if (attempt < deps.retries) {
       const ra = retryAfterMs(res.headers.get('retry-after'), deps.now());
-      await deps.sleep(Math.min(deps.maxRetryAfterMs, ra ?? deps.backoffBaseMs * 2 ** attempt));
+      try {
+        await waitOrGiveUp(Math.min(deps.maxRetryAfterMs, ra ?? deps.backoffBaseMs * 2 ** attempt), deps);
+      } catch (e) {
+        throw new NotifierDeliveryError(channel, `${(e as Error).message}: ${last.message}`, { ...(last.status !== undefined ? { status: last.status } : {}), permanent: false }, { cause: last });
+      }
     }
   }
   throw new NotifierDeliveryError(channel, `gave up after ${deps.retries + 1} attempts: ${last?.message ?? 'unknown error'}`, { ...(last?.status !== undefined ? { status: last.status } : {}), permanent: false }, { cause: last });
@@ -279,7 +302,11 @@ export async function deliverOne(msg: NotifyMessage, ch: ResolvedChannel, deps: 
           if (!retryable || attempts > deps.retries) {
             throw new NotifierDeliveryError(ch.name, `SNS publish failed: ${name} ${(err as Error).message}`.trim(), { permanent: !retryable }, { cause: err });
           }
-          await deps.sleep(deps.backoffBaseMs * 2 ** (attempts - 1));
+          try {
+            await waitOrGiveUp(deps.backoffBaseMs * 2 ** (attempts - 1), deps);
+          } catch (e) {
+            throw new NotifierDeliveryError(ch.name, `${(e as Error).message}: SNS publish failed: ${name}`, { permanent: false }, { cause: err });
+          }
         }
       }
     }

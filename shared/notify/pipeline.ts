@@ -44,10 +44,13 @@ export async function notifyMessage(msg: NotifyMessage, ctx: PipelineCtx): Promi
 
   const notes = [...(msg.notes ?? [])];
   const now = ctx.deps.now();
+  // undone if nothing could be delivered, so a failed send does not count towards flapping
+  let undoFlap: (() => Promise<void>) | undefined;
   if (msg.source === 'alarm') {
     const flapKey = `flap:${msg.threadKey}`;
     const windowMs = ctx.settings.flapping.windowMinutes * 60_000;
-    const st = (await ctx.store.get<FlapState>(flapKey)) ?? { sent: [], held: 0 };
+    const before = await ctx.store.get<FlapState>(flapKey);
+    const st: FlapState = before ? { sent: [...before.sent], held: before.held } : { sent: [], held: 0 };
     st.sent = st.sent.filter((t) => now - t < windowMs);
     const ttl = ctx.settings.flapping.windowMinutes * 60 * 4;
     if (st.sent.length >= ctx.settings.flapping.maxTransitions) {
@@ -62,6 +65,7 @@ export async function notifyMessage(msg: NotifyMessage, ctx: PipelineCtx): Promi
     st.sent.push(now);
     st.held = 0;
     await ctx.store.put(flapKey, st, ttl);
+    undoFlap = () => (before ? ctx.store.put(flapKey, before, ttl) : ctx.store.delete(flapKey));
   }
 
   const out = notes.length ? { ...msg, notes } : msg;
@@ -70,11 +74,13 @@ export async function notifyMessage(msg: NotifyMessage, ctx: PipelineCtx): Promi
     resolved = await Promise.all(channels.map((n) => ctx.channel(n)));
   } catch (err) {
     await ctx.store.delete(seenKey);
+    await undoFlap?.();
     throw err;
   }
   const report = await deliverAll(out, resolved, ctx.deps);
   if (!report.delivered.length) {
     await ctx.store.delete(seenKey);
+    await undoFlap?.();
     throw new AllChannelsFailedError(report.failed);
   }
   await ctx.store.put(seenKey, 'sent', ctx.settings.dedupTtlSeconds);

@@ -133,6 +133,19 @@ describe('deliverAll() against local webhook servers', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
   });
 
+  it('does not start a retry wait that would outlast the invocation deadline', async () => {
+    // Prepare
+    replies.push(() => ({ status: 429, body: 'rate_limited', headers: { 'retry-after': '30' } }));
+    const slack = channels().filter((c) => c.type === 'slack');
+    // Act
+    const t0 = Date.now();
+    const report = await deliverAll(alarmMessage('ddos-detected.json'), slack, deps({ deadline: Date.now() + 2000 }));
+    // Assess
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(report.failed[0]?.permanent).toBe(false);
+    expect(report.failed[0]?.message).toBe('ops-slack: no time left to wait 20000 ms before retrying: ops-slack: HTTP 429 rate_limited');
+  });
+
   it('retries 5xx with backoff, and DingTalk "send too fast" (130101)', async () => {
     // Prepare
     replies.push(() => ({ status: 502, body: 'bad gateway' }));
