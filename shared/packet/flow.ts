@@ -306,8 +306,9 @@ export class FlowTable {
   private idleTimeout(f: Flow): number {
     const o = this.opts;
     if (f.proto === IpProto.tcp) {
-      if (f.tcpState === TcpState.closed) return o.tcpClosedTimeout;
-      if (f.tcpState === TcpState.established || f.tcpState === TcpState.finWait1 || f.tcpState === TcpState.closing) return o.tcpEstablishedTimeout;
+      // both FINs seen (closing) is as good as closed: nothing but the last ACKs will follow
+      if (f.tcpState === TcpState.closed || f.tcpState === TcpState.closing) return o.tcpClosedTimeout;
+      if (f.tcpState === TcpState.established || f.tcpState === TcpState.finWait1) return o.tcpEstablishedTimeout;
       return o.tcpNewTimeout;
     }
     const est = f.pktsToServer > 0 && f.pktsToClient > 0;
