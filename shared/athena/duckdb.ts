@@ -8,25 +8,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { PipelineError } from '../errors.ts';
+import { QueryExecutionError, type QueryResult, type Row, type Value } from './results.ts';
 import { adaptForDuckDb } from './dialect.ts';
 import { duckType, TABLES, type TableDef } from './tables.ts';
 
-/** A query that DuckDB rejected or that failed while running. */
-export class QueryExecutionError extends PipelineError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'QueryExecutionError';
-  }
-}
-
-export type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
-export type Row = Record<string, Value>;
-
-export interface QueryResult {
-  columns: string[];
-  rows: Row[];
-}
+export { QueryExecutionError, type QueryResult, type Row, type Value };
 
 export interface LocalLake {
   /** Runs SQL (already in the library's dialect) with `?` values bound in order as VARCHAR. */

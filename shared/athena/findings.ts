@@ -12,7 +12,7 @@ import { hostCidr } from '../detect/cidr.ts';
 import { makeFinding } from '../detect/finding.ts';
 import { Finding, FindingDirection, FindingSeverity } from '../respond/finding.ts';
 import { PipelineError } from '../errors.ts';
-import type { Row, Value } from './duckdb.ts';
+import type { Row, Value } from './results.ts';
 
 /** A detection row that does not follow the row contract (a bug in a detection's SQL). */
 export class DetectionRowError extends PipelineError {

@@ -1,5 +1,5 @@
 /** Query results as an aligned text table, JSON (an array of row objects) or CSV (RFC 4180, header row). */
-import type { QueryResult, Value } from './duckdb.ts';
+import type { QueryResult, Value } from './results.ts';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'csv'];

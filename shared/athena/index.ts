@@ -10,14 +10,26 @@ import { UsageError } from '../errors.ts';
 import { runAthenaQuery, type AthenaRunOptions } from '../aws/athena.ts';
 import { mirrorS3Lake } from '../aws/lake-mirror.ts';
 import type { Engine } from './dialect.ts';
-import { openLocalLake, type QueryResult, type Row } from './duckdb.ts';
+import type { QueryResult, Row } from './results.ts';
+import type { LocalLake } from './duckdb.ts';
 import { formatResult, type OutputFormat } from './format.ts';
 import { listQueries, resolveQuery, type QueryDef } from './library.ts';
 import { rowsToFindings } from './findings.ts';
 import type { Finding } from '../respond/finding.ts';
 
 export { listQueries, resolveQuery, QueryLibraryError, type QueryDef } from './library.ts';
-export { openLocalLake, QueryExecutionError, type QueryResult, type Row, type Value } from './duckdb.ts';
+export { QueryExecutionError, type QueryResult, type Row, type Value } from './results.ts';
+export type { LocalLake } from './duckdb.ts';
+
+/**
+ * DuckDB is loaded only when a query runs locally: the specifier is not a literal, so bundlers (esbuild for the
+ * Athena-only scheduled-detections Lambda) leave the native module out of the bundle.
+ */
+const DUCKDB_MODULE = './duckdb.ts';
+export async function openLocalLake(lakeDir: string): Promise<LocalLake> {
+  const m = (await import(/* @vite-ignore */ DUCKDB_MODULE)) as typeof import('./duckdb.ts');
+  return m.openLocalLake(lakeDir);
+}
 export { formatResult, formatTable, formatCsv, formatJson, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
 export { adaptSql, type Engine } from './dialect.ts';
 export { rowsToFindings, DetectionRowError } from './findings.ts';

@@ -10,10 +10,11 @@
  * ExecutionParameters and DuckDB's prepared statements fill). Known parameters: from / to (dt partition bounds,
  * YYYY-MM-DD, inclusive) and the detection thresholds documented in each detection file.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelineError, UsageError } from '../errors.ts';
+import { EMBEDDED_SQL, readSqlTree } from './sql-files.ts';
 
 /** A query file that is missing, unreadable or has a bad header. */
 export class QueryLibraryError extends PipelineError {
@@ -90,16 +91,19 @@ export function parseQueryFile(text: string, path: string, kind: QueryKind): Que
   return { name, kind, title: head.title, answers: head.answers ?? '', params, defaults, sql, path };
 }
 
-function loadDir(dir: string, kind: QueryKind): QueryDef[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .map((f) => parseQueryFile(readFileSync(join(dir, f), 'utf8'), join(dir, f), kind));
-}
-
-/** Every analyst query and scheduled detection, sorted by name within kind. */
+/**
+ * Every analyst query and scheduled detection, sorted by name within kind. Read from shared/athena/ when the files
+ * are on disk (the CLI, tests); bundled Lambdas use the embedded copy (sql-files.generated.ts).
+ */
 export function listQueries(): QueryDef[] {
-  return [...loadDir(QUERIES_DIR, 'query'), ...loadDir(DETECTIONS_DIR, 'detection')];
+  const onDisk = existsSync(QUERIES_DIR) && existsSync(DETECTIONS_DIR);
+  const files = onDisk ? readSqlTree(HERE) : EMBEDDED_SQL;
+  const root = onDisk ? HERE : 'shared/athena';
+  const defs = Object.entries(files).map(([rel, text]) =>
+    parseQueryFile(text, join(root, rel), rel.startsWith('detections/') ? 'detection' : 'query'),
+  );
+  const order = (q: QueryDef) => `${q.kind === 'query' ? 0 : 1}${q.name}`;
+  return defs.sort((a, b) => order(a).localeCompare(order(b)));
 }
 
 /** A library name (`top-talkers`, `detections/slow-scan` or just `slow-scan`) or a path to a .sql file. */

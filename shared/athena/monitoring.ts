@@ -31,9 +31,9 @@ export const NETWATCH_METRICS = {
 } as const;
 
 /** The functions whose Errors / Throttles are alarmed (serverless.yml keys; names are <service>-<stage>-<key>). */
-export const PIPELINE_FUNCTIONS = ['flow-log-ingest', 'nacl-responder', 'alarm-notify', 'cloudtrail-watch', 'mirror-manager'] as const;
+export const PIPELINE_FUNCTIONS = ['flow-log-ingest', 'nacl-responder', 'alarm-notify', 'cloudtrail-watch', 'mirror-manager', 'scheduled-detections'] as const;
 /** Dead-letter queues (logical ids in the functions' resources.yml). */
-export const DEAD_LETTER_QUEUES = ['FlowLogIngestDLQ', 'NaclResponderDLQ'] as const;
+export const DEAD_LETTER_QUEUES = ['FlowLogIngestDLQ', 'NaclResponderDLQ', 'ScheduledDetectionsDLQ'] as const;
 
 const STAGE_PREFIX = 'netwatch-${sls:stage}';
 const fnName = (fn: string) => `\${self:service}-\${sls:stage}-${fn}`;

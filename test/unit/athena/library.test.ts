@@ -6,6 +6,7 @@ import { countPlaceholders, listQueries, parseQueryFile, resolveQuery, QueryLibr
 import { adaptForDuckDb } from '../../../shared/athena/dialect.ts';
 import { bindParams } from '../../../shared/athena/index.ts';
 import { formatCsv, formatTable } from '../../../shared/athena/format.ts';
+import { EMBEDDED_SQL, readSqlTree } from '../../../shared/athena/sql-files.ts';
 
 describe('the query library', () => {
   it('has the names outside checks rely on, each with a title and an answer', () => {
@@ -21,6 +22,10 @@ describe('the query library', () => {
       expect(q.params, q.name).toContain('to');
       expect(q.sql, q.name).toMatch(/\bdt\b\s*(BETWEEN|=|>=)\s*\?/);
     }
+  });
+
+  it('embeds exactly the .sql files for bundled Lambdas (regenerate: node shared/athena/sql-files.ts --write)', () => {
+    expect(EMBEDDED_SQL).toEqual(readSqlTree(new URL('../../../shared/athena/', import.meta.url).pathname));
   });
 
   it('parses a header and checks the placeholder count', () => {

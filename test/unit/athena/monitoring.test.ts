@@ -36,7 +36,7 @@ describe('shared/athena/monitoring.yml', () => {
         expect(always.some((a) => a.Properties.MetricName === m && a.Properties.Dimensions[0].Value === `\${self:service}-\${sls:stage}-${fn}`)).toBe(true);
       }
     }
-    expect(always.filter((a) => a.Properties.Namespace === 'AWS/SQS')).toHaveLength(2);
+    expect(always.filter((a) => a.Properties.Namespace === 'AWS/SQS')).toHaveLength(3);
     expect(always.map((a) => a.Properties.MetricName)).toEqual(expect.arrayContaining(['SensorKernelDrops', 'IngestLagSeconds']));
     for (const a of Object.values(res()).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
       expect(a.Properties.AlarmActions).toBeUndefined();

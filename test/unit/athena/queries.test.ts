@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { listQueries, openLocalLake, resolveQuery, runNamedQuery, runQuery } from '../../../shared/athena/index.ts';
-import type { LocalLake as Lake } from '../../../shared/athena/duckdb.ts';
+import type { LocalLake as Lake } from '../../../shared/athena/index.ts';
 import { buildTestLake, A, B } from './lake.ts';
 
 let lake: string;
