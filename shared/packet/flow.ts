@@ -203,6 +203,11 @@ export class FlowTable {
       // idle past its timeout but not swept yet: it ends here, and this packet starts a new flow
       this.end(f, FlowEndReason.timeout);
       f = null;
+    } else if (f !== null && isReuse(f, t)) {
+      // a fresh SYN on a finished session: the port pair was reused, so this is a new conversation (Suricata's
+      // TCP session reuse); the old one is logged as timed out
+      this.end(f, FlowEndReason.timeout);
+      f = null;
     }
     if (f === null) {
       f = this.create(t, vni, vlans, vc, now, h, carrier);
@@ -374,6 +379,15 @@ class LruList {
     if (this.tail === f) this.tail = f.lruPrev;
     f.lruPrev = f.lruNext = null;
   }
+}
+
+function isReuse(f: Flow, t: Tuple): boolean {
+  return (
+    f.proto === IpProto.tcp &&
+    !t.noL4 &&
+    (t.tcpFlags & (TcpFlag.syn | TcpFlag.ack)) === TcpFlag.syn &&
+    (f.tcpState === TcpState.closed || f.tcpState === TcpState.closing)
+  );
 }
 
 function eq(a: Uint32Array, b: Uint32Array): boolean {

@@ -138,6 +138,16 @@ describe('FlowTable', () => {
     expect(ended.map((e) => [e.reason, (e.rec.flow as { pkts_toserver: number }).pkts_toserver])).toEqual([['timeout', 11], ['shutdown', 2]]);
   });
 
+  it('starts a new flow when a closed TCP session is reused by a fresh SYN', () => {
+    const { ft, ended } = collect();
+    const c2s = (flags: number) => tuple('10.0.0.1', '10.0.0.2', 6, 40000, 80, { tcpFlags: flags });
+    ft.packet(c2s(0x02), -1, [], 0, 1);
+    ft.packet(c2s(0x04), -1, [], 0, 2); // RST: closed
+    ft.packet(c2s(0x02), -1, [], 0, 3); // same ports, new SYN
+    ft.flush();
+    expect(ended.map((e) => [e.reason, (e.rec.flow as { pkts_toserver: number }).pkts_toserver])).toEqual([['timeout', 2], ['shutdown', 1]]);
+  });
+
   it('separates flows by VLAN stack', () => {
     const { ft, ended } = collect();
     ft.packet(tuple('10.0.0.1', '10.0.0.2', 17, 1, 2), -1, [6], 1, 1);
