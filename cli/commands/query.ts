@@ -5,6 +5,7 @@ import {
   formatResult,
   listQueries,
   OUTPUT_FORMATS,
+  adHocQuery,
   resolveQuery,
   rowsToFindings,
   runQuery,
@@ -20,6 +21,7 @@ export interface QueryCliOptions {
   to?: string;
   param: string[];
   list?: boolean;
+  sql?: string;
   findings?: boolean;
   workgroup: string;
   database: string;
@@ -50,8 +52,9 @@ function listing(): string {
 
 export async function runQueryCommand(nameOrFile: string | undefined, o: QueryCliOptions): Promise<string> {
   if (o.list) return listing();
-  if (!nameOrFile) throw new UsageError('give a query name or a .sql file (netwatch query --list shows the names)');
-  const def = resolveQuery(nameOrFile);
+  if (nameOrFile && o.sql) throw new UsageError('give a query name/file or --sql, not both');
+  if (!nameOrFile && !o.sql) throw new UsageError('give a query name or a .sql file (netwatch query --list shows the names)');
+  const def = o.sql ? adHocQuery(o.sql) : resolveQuery(nameOrFile as string);
   const timeoutMs = Number(o.timeout) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive number of seconds');
   if (o.engine === 'duckdb' && !o.lake) throw new UsageError('--lake <dir> is required with --engine duckdb');
@@ -92,6 +95,7 @@ export function registerQuery(program: Command): void {
     .option('--to <date>', 'last dt partition to scan, YYYY-MM-DD, inclusive (default: all)')
     .option('--param <name=value>', 'other query parameter (repeatable), e.g. --param subnets=subnet-0a1b', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--list', 'list the query names and titles')
+    .option('--sql <text>', 'run this SQL over the same tables instead of a library query')
     .option('--findings', 'for a detection: print its rows as NetWatch findings (JSON lines)')
     .addOption(new Option('--workgroup <name>', 'Athena workgroup').env('NETWATCH_ATHENA_WORKGROUP').default('netwatch'))
     .addOption(new Option('--database <name>', 'Glue database').env('NETWATCH_GLUE_DATABASE').default('netwatch'))

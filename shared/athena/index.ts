@@ -17,7 +17,7 @@ import { listQueries, resolveQuery, type QueryDef } from './library.ts';
 import { rowsToFindings } from './findings.ts';
 import type { Finding } from '../respond/finding.ts';
 
-export { listQueries, resolveQuery, QueryLibraryError, type QueryDef } from './library.ts';
+export { adHocQuery, listQueries, resolveQuery, QueryLibraryError, type QueryDef } from './library.ts';
 export { QueryExecutionError, type QueryResult, type Row, type Value } from './results.ts';
 export type { LocalLake } from './duckdb.ts';
 

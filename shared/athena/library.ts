@@ -106,6 +106,16 @@ export function listQueries(): QueryDef[] {
   return defs.sort((a, b) => order(a).localeCompare(order(b)));
 }
 
+/** SQL without a header (a file or `--sql`): no parameters, or exactly two `?` taken as from and to. */
+export function adHocQuery(text: string, source = 'inline SQL'): QueryDef {
+  const sql = text.trim().replace(/;\s*$/, '');
+  const n = countPlaceholders(sql);
+  const params = n === 2 ? ['from', 'to'] : [];
+  if (n !== params.length) throw new QueryLibraryError(`${source}: ${n} "?" placeholders; only "from to" may be implied`);
+  const name = source.endsWith('.sql') ? basename(source, '.sql') : 'inline';
+  return { name, kind: 'query', title: basename(source), answers: '', params, defaults: {}, sql, path: source };
+}
+
 /** A library name (`top-talkers`, `detections/slow-scan` or just `slow-scan`) or a path to a .sql file. */
 export function resolveQuery(nameOrFile: string): QueryDef {
   if (nameOrFile.endsWith('.sql')) {
@@ -116,13 +126,7 @@ export function resolveQuery(nameOrFile: string): QueryDef {
       throw new QueryLibraryError(`cannot read query file ${nameOrFile}`, { cause: err });
     }
     // ad-hoc files need no header; when they have one, it is checked like the library's
-    if (!text.startsWith('--')) {
-      const sql = text.trim().replace(/;\s*$/, '');
-      const n = countPlaceholders(sql);
-      const params = n === 2 ? ['from', 'to'] : [];
-      if (n !== params.length) throw new QueryLibraryError(`${nameOrFile}: ${n} "?" placeholders; only "from to" may be implied`);
-      return { name: basename(nameOrFile, '.sql'), kind: 'query', title: basename(nameOrFile), answers: '', params, defaults: {}, sql, path: nameOrFile };
-    }
+    if (!text.startsWith('--')) return adHocQuery(text, nameOrFile);
     return parseQueryFile(text, nameOrFile, 'query');
   }
   const stem = nameOrFile.replace(/^(queries|detections)\//, '');

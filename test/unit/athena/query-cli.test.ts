@@ -54,6 +54,12 @@ describe('netwatch query', () => {
     expect(lines[0]).toMatchObject({ type: 'slow-scan', subject: { srcaddr: '203.0.113.9' }, recommended: { cidr: '203.0.113.9/32' } });
   });
 
+  it('runs inline SQL with --sql', async () => {
+    const r = await cli('query', '--lake', lake, '--format', 'csv', '--sql', "SELECT COUNT(*) AS n FROM flow_logs WHERE action = 'REJECT' AND dt BETWEEN ? AND ?", '--from', '2026-11-21');
+    expect(r).toMatchObject({ code: 0, out: 'n\r\n2\r\n' });
+    expect(await cli('query', 'top-talkers', '--lake', lake, '--sql', 'SELECT 1')).toMatchObject({ code: 2, err: 'netwatch: give a query name/file or --sql, not both\n' });
+  });
+
   it('exits 2 on bad usage and 1 on failure, with a one-line reason', async () => {
     expect(await cli('query', 'top-talkers')).toMatchObject({ code: 2, err: 'netwatch: --lake <dir> is required with --engine duckdb\n' });
     expect(await cli('query', 'nope', '--lake', lake)).toMatchObject({ code: 2, err: 'netwatch: unknown query "nope" (netwatch query --list shows the names)\n' });
