@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { invokeFunction } from '../../cli/commands/invoke.ts';
 import { handler, run } from '../../functions/alarm-notify/handler.ts';
 import { resetClients } from '../../shared/aws/clients.ts';
 import { FileStateStore } from '../../shared/notify/store.ts';
@@ -38,6 +39,19 @@ describe('alarm-notify handler (local mode)', () => {
     expect(slack.text).toBe(
       '🔴 ALARM: shield-ddos-web-alb — Shield DDoS detection on Shield-protected resource arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web-prod/50dc6c495c0c9188 is attack detected (value 1, threshold 1; 1 of the last 1 datapoints).',
     );
+  });
+
+  it('netwatch invoke alarm-notify --event --config: posts to the configured URLs, and twice sends once', async () => {
+    // Prepare
+    const event = join(import.meta.dirname, '../fixtures/events/cloudwatch-alarm/vpn-tunnel-down.json');
+    // Act
+    const first = (await invokeFunction('alarm-notify', { event, config: env.configPath })) as { sent: number };
+    const second = (await invokeFunction('alarm-notify', { event, config: env.configPath })) as { sent: number; duplicates: number };
+    // Assess
+    expect(first.sent).toBe(1);
+    expect(second).toMatchObject({ sent: 0, duplicates: 1 });
+    expect(env.sink.received).toHaveLength(4);
+    expect((await env.outbox()).map((r) => r.kind)).toEqual(['sns.publish']);
   });
 
   it('routes a medium alarm by the default route only, and its resolve as well', async () => {
