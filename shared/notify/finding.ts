@@ -59,7 +59,8 @@ export function formatGuardDuty(d: Obj, envelope: { account?: string; region?: s
     account,
     region,
     time: normaliseTime(s(d.updatedAt) ?? s(svc.eventLastSeen) ?? envelope.time ?? ''),
-    dedupKey: `guardduty:${id}:${s(d.updatedAt) ?? s(svc.count) ?? ''}`,
+    // one message per finding per dedup window (notify.dedupTtlSeconds), not one per GuardDuty update
+    dedupKey: `guardduty:${id}`,
     threadKey: `guardduty:${id}`,
   };
 }
