@@ -2,12 +2,16 @@
  * Builds the responder's ports for the mode it runs in. Shared by the Lambda handler, `netwatch invoke` and
  * `netwatch nacl …`.
  *
- * Environment:
- *   NETWATCH_CONFIG   path of netwatch.config.yml (default ./netwatch.config.yml)
+ * Environment (config: the first that is set wins, as for alarm-notify):
+ *   NETWATCH_CONFIG_JSON   the whole config inline (JSON)
+ *   NETWATCH_CONFIG_PARAM  AWS mode: an SSM String parameter holding the YAML (cached 5 minutes)
+ *   NETWATCH_CONFIG        path of netwatch.config.yml (default ./netwatch.config.yml)
  *   NETWATCH_LOCAL    1 = local mode (files in, plans out), 0 = AWS; unset = AWS inside Lambda, local elsewhere
  *   LAKE_BUCKET, LAKE_PREFIX, EVENT_BUS_NAME   AWS mode: state/audit bucket and notification bus
  */
-import { loadConfig } from '../../shared/config/load.ts';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig, parseConfig } from '../../shared/config/load.ts';
+import { configFromSsm } from '../../shared/aws/parameters.ts';
 import type { NetwatchConfig } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { ec2Client, eventBridgeClient, s3Client } from '../../shared/aws/clients.ts';
@@ -30,8 +34,8 @@ export function isLocalMode(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 const configs = new Map<string, Promise<NetwatchConfig>>();
-/** Config read once per container and path (a failed read is not cached). */
-export function cachedConfig(path: string): Promise<NetwatchConfig> {
+/** Config file read once per container and path (a failed read is not cached). */
+function cachedFile(path: string): Promise<NetwatchConfig> {
   let p = configs.get(path);
   if (!p) {
     p = loadConfig(path);
@@ -39,6 +43,30 @@ export function cachedConfig(path: string): Promise<NetwatchConfig> {
     configs.set(path, p);
   }
   return p;
+}
+
+/** The handler's config: NETWATCH_CONFIG_JSON, else NETWATCH_CONFIG_PARAM (AWS mode), else the file at `path`. */
+export async function cachedConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<NetwatchConfig> {
+  if (env.NETWATCH_CONFIG_JSON) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(env.NETWATCH_CONFIG_JSON);
+    } catch (err) {
+      throw new ConfigError('NETWATCH_CONFIG_JSON: not valid JSON', { cause: err });
+    }
+    return parseConfig(raw, 'NETWATCH_CONFIG_JSON');
+  }
+  const param = env.NETWATCH_CONFIG_PARAM;
+  if (param && !isLocalMode(env)) {
+    let raw: unknown;
+    try {
+      raw = parseYaml(await configFromSsm(param));
+    } catch (err) {
+      throw new ConfigError(`ssm:${param}: cannot read config parameter`, { cause: err });
+    }
+    return parseConfig(raw, `ssm:${param}`);
+  }
+  return cachedFile(path);
 }
 
 export interface BuiltDeps {
