@@ -73,3 +73,20 @@ describe('netwatch nacl', () => {
     expect(stderr.join('')).toContain('drift band.unknown_entry acl-0a1b2c3d4e5f60001 rule 1');
   });
 });
+
+describe('netwatch nacl through bin/netwatch.mjs (exit codes)', () => {
+  it('exits 2 on a bad CIDR, 1 when nothing is blocked, 0 on success', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = new URL('../../bin/netwatch.mjs', import.meta.url).pathname;
+    const node = process.execPath;
+    const env = { ...process.env, NETWATCH_LOCAL: '1', NETWATCH_CONFIG: join(dir, 'netwatch.config.yml') };
+    const go = (...args: string[]) => spawnSync(node, [bin, 'nacl', ...args], { env, encoding: 'utf8' });
+    const bad = go('unblock', 'bogus');
+    expect([bad.status, bad.stderr.trim()]).toEqual([2, 'netwatch: "bogus" is not an IPv4/IPv6 CIDR']);
+    const none = go('unblock', '198.51.100.77');
+    expect([none.status, none.stderr.trim()]).toEqual([1, 'netwatch: no active block for 198.51.100.77/32']);
+    const ok = go('unblock', '2001:db8:bad::/64');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
