@@ -17,7 +17,8 @@ type Value = string | number | null;
 
 const token = fc.stringMatching(/^[A-Za-z0-9._:/=+-]{1,24}$/).filter((s) => s !== '-');
 function valueArb(f: FlowLogField): fc.Arbitrary<Value> {
-  const v = f.type === 'int32' ? fc.integer({ min: 0, max: 0x7fffffff }) : f.type === 'int64' ? fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }) : token;
+  const v: fc.Arbitrary<Value> =
+    f.type === 'int32' ? fc.integer({ min: 0, max: 0x7fffffff }) : f.type === 'int64' ? fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }) : token;
   return fc.option(v, { nil: null, freq: 4 });
 }
 

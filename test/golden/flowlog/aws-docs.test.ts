@@ -8,14 +8,16 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FLOW_LOG_FIELDS } from '../../../shared/flowlog/fields.ts';
+import type { FlowRecord } from '../../../shared/flowlog/record.ts';
 import { CORPUS, parseRows } from '../../helpers/flowlog.ts';
 
 const DIR = join(CORPUS, 'vpcflow/aws-docs');
 const read = (name: string) => readFileSync(join(DIR, name));
 const V2 = ['version', 'account_id', 'interface_id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log_status'];
 
-function expectOnly(row: Record<string, unknown>, present: string[]): void {
-  for (const f of FLOW_LOG_FIELDS) if (!present.includes(f.column)) expect(row[f.column], f.column).toBeNull();
+function expectOnly(row: FlowRecord, present: string[]): void {
+  const r = row as unknown as Record<string, unknown>;
+  for (const f of FLOW_LOG_FIELDS) if (!present.includes(f.column)) expect(r[f.column], f.column).toBeNull();
 }
 
 describe('AWS docs flow-log samples', () => {
