@@ -79,11 +79,13 @@ const VERBS: Record<string, string> = {
   Put: 'set', Run: 'launched', Terminate: 'terminated',
 };
 
-/** "DeleteTrafficMirrorTarget" → "deleted traffic mirror target" */
+const ACRONYMS: Record<string, string> = { Vpc: 'VPC', Vpn: 'VPN', Nat: 'NAT', Acl: 'ACL', Ip: 'IP', Ipv6: 'IPv6', Cidr: 'CIDR', Dhcp: 'DHCP' };
+
+/** "DeleteTrafficMirrorTarget" → "deleted traffic mirror target"; "CreateVpc" → "created VPC" */
 export function eventNameInWords(eventName: string): string {
   const parts = eventName.match(/[A-Z]+(?![a-z])|[A-Z][a-z0-9]*/g) ?? [eventName];
   const [verb, ...rest] = parts;
-  const words = rest.map((w) => (/^[A-Z]{2,}$/.test(w) ? w : w.toLowerCase())).join(' ');
+  const words = rest.map((w) => (/^[A-Z]{2,}$/.test(w) ? w : ACRONYMS[w] ?? w.toLowerCase())).join(' ');
   const v = verb ? VERBS[verb] : undefined;
   return v ? `${v} ${words}`.trim() : `called ${eventName}`;
 }
@@ -224,6 +226,38 @@ function describeTgwRoute(eventName: string, p: Obj): Described {
   return { sentences: [`${eventName.startsWith('Create') ? 'added' : 'changed'} TGW route ${dest} → ${att} in ${rtb}`], flags: [] };
 }
 
+/** eventName suffix → the id prefix of the object it acts on (longest suffixes first). */
+const PRIMARY_PREFIX: [string, string][] = [
+  ['TrafficMirrorFilterRule', 'tmfr'],
+  ['TrafficMirrorFilterNetworkServices', 'tmf'],
+  ['TrafficMirrorSession', 'tms'],
+  ['TrafficMirrorTarget', 'tmt'],
+  ['TrafficMirrorFilter', 'tmf'],
+  ['FlowLogs', 'fl'],
+  ['TransitGatewayVpcAttachment', 'tgw-attach'],
+  ['TransitGatewayPeeringAttachment', 'tgw-attach'],
+  ['TransitGatewayRouteTable', 'tgw-rtb'],
+  ['TransitGatewayRouteTablePropagation', 'tgw-rtb'],
+  ['TransitGateway', 'tgw'],
+  ['VpcPeeringConnection', 'pcx'],
+  ['VpcPeeringConnectionOptions', 'pcx'],
+  ['VpnConnection', 'vpn'],
+  ['VpnConnectionRoute', 'vpn'],
+  ['VpnConnectionOptions', 'vpn'],
+  ['CustomerGateway', 'cgw'],
+  ['VpnGateway', 'vgw'],
+  ['EgressOnlyInternetGateway', 'eigw'],
+  ['InternetGateway', 'igw'],
+  ['NatGateway', 'nat'],
+  ['NetworkAcl', 'acl'],
+  ['RouteTable', 'rtb'],
+  ['SecurityGroup', 'sg'],
+  ['VpcEndpoint', 'vpce'],
+  ['VpcEndpoints', 'vpce'],
+  ['Subnet', 'subnet'],
+  ['Vpc', 'vpc'],
+];
+
 function describeGeneric(eventName: string, p: Obj, response?: Obj | null): Described {
   const ids = resourceIds(p);
   // a Create* call names what it created only in its response: "created network interface eni-1 in subnet-2"
@@ -246,7 +280,15 @@ function describeGeneric(eventName: string, p: Obj, response?: Obj | null): Desc
     return { sentences: [`${eventNameInWords(eventName)} with CIDR ${cidr}${where}`], flags: [] };
   }
   const trail = str(p.name) ?? str(p.trailName);
-  const subject = ids.length ? ` ${ids.slice(0, 4).join(', ')}${ids.length > 4 ? ` and ${ids.length - 4} more` : ''}` : trail ? ` ${trail}` : '';
+  // the object the call is about comes first: "modified traffic mirror session tms-1 (with tmf-2, tmt-3)"
+  const primary = PRIMARY_PREFIX.find(([suffix]) => eventName.endsWith(suffix))?.[1];
+  // "tgw-" also starts tgw-attach-/tgw-rtb- ids: compare the id's own prefix, not a string prefix
+  const prefixOf = (id: string) => /^(tgw-attach|tgw-rtb)-/.exec(id)?.[1] ?? id.slice(0, id.indexOf('-'));
+  const main = primary ? ids.filter((id) => prefixOf(id) === primary) : [];
+  const rest = ids.filter((id) => !main.includes(id));
+  const ordered = main.length ? `${main.slice(0, 3).join(', ')}${rest.length ? ` (with ${rest.slice(0, 3).join(', ')})` : ''}` : ids.slice(0, 4).join(', ');
+  const more = ids.length > 6 ? ` and ${ids.length - 6} more` : !main.length && ids.length > 4 ? ` and ${ids.length - 4} more` : '';
+  const subject = ids.length ? ` ${ordered}${more}` : trail ? ` ${trail}` : '';
   if (eventName === 'StopLogging') return { sentences: [`stopped CloudTrail logging${trail ? ` for trail ${trail}` : ''}`], flags: ['audit logging is off'] };
   if (eventName === 'DeleteTrail') return { sentences: [`deleted CloudTrail trail${trail ? ` ${trail}` : ''}`], flags: ['audit logging removed'] };
   return { sentences: [`${eventNameInWords(eventName)}${subject}`], flags: [] };

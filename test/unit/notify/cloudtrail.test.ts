@@ -56,7 +56,7 @@ describe('describeChange()', () => {
 
   it('turns event names into words', () => {
     expect(eventNameInWords('DisableTransitGatewayRouteTablePropagation')).toBe('disabled transit gateway route table propagation');
-    expect(eventNameInWords('ModifyVpnTunnelOptions')).toBe('modified vpn tunnel options');
+    expect(eventNameInWords('ModifyVpnTunnelOptions')).toBe('modified VPN tunnel options');
     expect(eventNameInWords('FrobnicateThing')).toBe('called FrobnicateThing');
   });
 });
@@ -94,7 +94,7 @@ describe('decideCloudTrail()', () => {
   it('root making a watched change is at least high', () => {
     const d = decideCloudTrail(rec({ eventName: 'CreateVpc', userIdentity: { type: 'Root', arn: 'arn:aws:iam::1:root' }, requestParameters: { cidrBlock: '10.9.0.0/16' } }), cfg);
     expect(d.notify?.severity).toBe('high');
-    expect(d.notify?.summary[0]).toBe('Root account created vpc with CIDR 10.9.0.0/16.');
+    expect(d.notify?.summary[0]).toBe('Root account created VPC with CIDR 10.9.0.0/16.');
   });
 
   it('lifecycle calls are forwarded, not notified, unless disabled; failed ones are neither', () => {
