@@ -6,6 +6,7 @@ import type { NetwatchConfig } from '../../shared/config/schema.ts';
 import { ranges, type GuardrailPolicy, type ProtectedRange } from '../../shared/respond/guardrails.ts';
 import { canonicalCidr } from '../../shared/respond/cidr.ts';
 import {
+  SKIPS,
   applyPlan,
   planBlock,
   planSweep,
@@ -132,6 +133,14 @@ async function cycle(
           egress: step.call.input.Egress,
           detail: 'EC2 NetworkAclEntryLimitExceeded: the account quota is lower than responder.quotaPerDirection',
         });
+      } else if (r === 'unauthorized') {
+        skipped.push({
+          code: 'nacl.not_authorised',
+          cidr: step.adds?.cidr ?? step.removes?.cidr,
+          naclId: step.call.input.NetworkAclId,
+          egress: step.call.input.Egress,
+          detail: `${step.call.call} rule ${step.call.input.RuleNumber}: ${SKIPS['nacl.not_authorised']}`,
+        });
       } else if (step.removes && !step.adds) {
         applied.push(step); // not_found on delete: the entry is already gone, which is what we wanted
       } else {
@@ -222,7 +231,11 @@ export async function respond(intent: Intent, cfg: NetwatchConfig, deps: Respond
   for (const s of outcome.skipped) lines.push({ time, mode: deps.mode, kind: 'skipped', ...s });
   for (const d of outcome.drift) lines.push({ time, mode: deps.mode, kind: 'drift', ...d });
 
-  const notable = outcome.applied.length > 0 || outcome.drift.length > 0 || outcome.skipped.some((s) => s.code.startsWith('cidr.') || s.code.startsWith('nacl.'));
+  // a sweep notifies only about what it did or newly found; a block also about what it refused
+  const notable =
+    outcome.applied.length > 0 ||
+    outcome.drift.length > 0 ||
+    (intent.kind === 'block' && outcome.skipped.some((s) => s.code.startsWith('cidr.') || s.code.startsWith('nacl.')));
   if (notable) {
     const detail = notificationDetail(intent, outcome, runs.map((r) => r.request).filter((r): r is BlockRequest => !!r));
     await deps.notifier.publish(RESPONSE_DETAIL_TYPE, detail);

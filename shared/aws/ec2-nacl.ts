@@ -123,6 +123,8 @@ export function ec2Executor(ec2: EC2Client, backoff: BackoffOptions = DEFAULT_BA
           case 'InvalidNetworkAclEntry.NotFound':
             return 'not_found';
           case 'UnauthorizedOperation':
+            // a real run goes on with the other calls (reported); a dry run exists to prove permissions: fail it
+            if (!dryRun) return 'unauthorized';
             throw new PermissionError(`${call.call} on ${call.input.NetworkAclId}: not authorised (is the NACL tagged for the responder?)`, { cause: err });
           default:
             throw err;

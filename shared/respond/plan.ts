@@ -63,6 +63,7 @@ export const SKIPS = {
   'nacl.quota_exceeded': 'the per-direction rule quota of the network ACL is used up',
   'nacl.band_full': 'no free rule number left in the responder band',
   'nacl.max_blocks': 'responder.maxBlocks reached for this network ACL and direction',
+  'nacl.not_authorised': 'EC2 refused the call (UnauthorizedOperation): is the network ACL still tagged for the responder?',
 } as const;
 export type SkipCode = keyof typeof SKIPS | GuardrailCode;
 

@@ -18,7 +18,7 @@ export interface NetworkReader {
 }
 
 /** Outcome of one EC2 call; the known error codes are data, anything else throws. */
-export type ExecResult = 'ok' | 'already_exists' | 'limit_exceeded' | 'not_found';
+export type ExecResult = 'ok' | 'already_exists' | 'limit_exceeded' | 'not_found' | 'unauthorized';
 
 export interface Executor {
   /** `dryRun` asks EC2 to check permissions only (DryRun: true); local mode prints instead of calling. */

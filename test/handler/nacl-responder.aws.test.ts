@@ -168,6 +168,24 @@ describe('nacl-responder AWS mode', () => {
     await expect(run(await finding())).rejects.toThrowError('CreateNetworkAclEntry on acl-0a1b2c3d4e5f60001: not authorised');
   });
 
+  it('a sweep that may no longer touch a NACL (tag removed) reports it, keeps the record and goes on', async () => {
+    ec2.on(CreateNetworkAclEntryCommand).resolves({});
+    await run(await finding());
+    const withOurs = await local('nacls.json');
+    withOurs.NetworkAcls[0].Entries.push({ RuleNumber: 1, Protocol: '-1', RuleAction: 'deny', Egress: true, CidrBlock: '203.0.113.7/32' });
+    ec2.on(DescribeNetworkAclsCommand).resolves(withOurs);
+    ec2.on(DeleteNetworkAclEntryCommand).rejects(awsError('UnauthorizedOperation'));
+    events.resetHistory();
+    const cfg = await loadConfig(process.env.NETWATCH_CONFIG!);
+    const built = buildDeps(cfg, process.env.NETWATCH_CONFIG!, { local: false, now: () => new Date(Date.now() + 2 * 3600_000) });
+    const o = await respond({ kind: 'sweep' }, cfg, built.deps);
+    expect(o.skipped.map((s) => [s.code, s.cidr])).toEqual([['nacl.not_authorised', '203.0.113.7/32']]);
+    const state = (await s3Json(`${process.env.LAKE_PREFIX}state/nacl-responder.json`)) as { blocks: unknown[] };
+    expect(state.blocks).toHaveLength(1);
+    // the foreign entry in the band is new drift, so this sweep notifies once
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
   it('the scheduled sweep deletes the expired entry it owns (after re-reading the NACL)', async () => {
     ec2.on(CreateNetworkAclEntryCommand).resolves({});
     ec2.on(DeleteNetworkAclEntryCommand).resolves({});
