@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { athenaClient } from '../../shared/aws/clients.ts';
 import { UsageError } from '../../shared/errors.ts';
 import {
   formatResult,
@@ -58,6 +57,8 @@ export async function runQueryCommand(nameOrFile: string | undefined, o: QueryCl
   const timeoutMs = Number(o.timeout) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive number of seconds');
   if (o.engine === 'duckdb' && !o.lake) throw new UsageError('--lake <dir> is required with --engine duckdb');
+  // the SDK is loaded only for Athena, so `netwatch query` on a local lake starts fast
+  const athenaClient = o.engine === 'athena' ? (await import('../../shared/aws/clients.ts')).athenaClient : undefined;
   const result = await runQuery(def, {
     engine: o.engine,
     lake: o.lake,
@@ -67,7 +68,7 @@ export async function runQueryCommand(nameOrFile: string | undefined, o: QueryCl
     ...(o.engine === 'athena'
       ? {
           athena: {
-            client: athenaClient(o.region),
+            client: athenaClient!(o.region),
             workGroup: o.workgroup,
             database: o.database,
             outputLocation: o.outputLocation,

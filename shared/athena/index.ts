@@ -7,8 +7,7 @@
  */
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { UsageError } from '../errors.ts';
-import { runAthenaQuery, type AthenaRunOptions } from '../aws/athena.ts';
-import { mirrorS3Lake } from '../aws/lake-mirror.ts';
+import type { AthenaRunOptions } from '../aws/athena.ts';
 import type { Engine } from './dialect.ts';
 import type { QueryResult, Row } from './results.ts';
 import type { LocalLake } from './duckdb.ts';
@@ -77,11 +76,13 @@ export async function runQuery(def: QueryDef, o: RunOptions): Promise<QueryResul
   if ((o.engine ?? 'duckdb') === 'athena') {
     if (!o.athena) throw new UsageError('--engine athena needs a workgroup and database');
     const { client, ...opts } = o.athena;
+    const { runAthenaQuery } = await import('../aws/athena.ts');
     return runAthenaQuery(client, def.sql, params, opts);
   }
   if (!o.lake) throw new UsageError('--lake <dir> is required with the duckdb engine');
+  // SDK modules load only when needed: a local lake never pulls in the S3 client
   const mirror = o.lake.startsWith('s3://')
-    ? await mirrorS3Lake(o.lake, {
+    ? await (await import('../aws/lake-mirror.ts')).mirrorS3Lake(o.lake, {
         from: o.from !== undefined ? toDt(o.from, '--from') : ALL_FROM,
         to: o.to !== undefined ? toDt(o.to, '--to') : ALL_TO,
       })
