@@ -79,4 +79,10 @@ export async function run(event: unknown): Promise<MirrorSummary> {
   return summarise(outcome, local);
 }
 
-export const handler = withDefaults(middy<unknown, MirrorSummary, Error, Context>()).handler(async (event) => run(event));
+/** As the nacl-responder: in local mode stdout carries only the planned calls; the summary goes to stderr. */
+export const handler = withDefaults(middy<unknown, MirrorSummary | undefined, Error, Context>()).handler(async (event) => {
+  const summary = await run(event);
+  if (summary.mode !== 'local') return summary;
+  process.stderr.write(`${JSON.stringify({ summary })}\n`);
+  return undefined;
+});

@@ -54,4 +54,13 @@ export async function run(event: unknown): Promise<HandlerSummary> {
   };
 }
 
-export const handler = withDefaults(middy<unknown, HandlerSummary, Error, Context>()).handler(async (event) => run(event));
+/**
+ * In local mode stdout belongs to the planned calls (one JSON object a line, ARCHITECTURE.md "Local plans"): the
+ * summary goes to stderr as one JSON line and the handler returns nothing. In Lambda it returns the summary.
+ */
+export const handler = withDefaults(middy<unknown, HandlerSummary | undefined, Error, Context>()).handler(async (event) => {
+  const summary = await run(event);
+  if (summary.mode !== 'local') return summary;
+  process.stderr.write(`${JSON.stringify({ summary })}\n`);
+  return undefined;
+});

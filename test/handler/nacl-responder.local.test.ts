@@ -135,6 +135,17 @@ describe('nacl-responder local mode', () => {
     expect(printed.map((c) => c.input.CidrBlock).sort()).toEqual(['203.0.113.7/32', '203.0.113.99/32']);
   });
 
+  it('the Lambda handler keeps stdout for the calls in local mode (summary on stderr, nothing returned)', async () => {
+    const { handler } = await import('../../functions/nacl-responder/handler.ts');
+    const err: string[] = [];
+    vi.mocked(process.stderr.write).mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
+    const ctx = { functionName: 'nacl-responder', awsRequestId: 'local-1', getRemainingTimeInMillis: () => 60_000 };
+    const r = await handler(await event(join(FIX, 'findings/egress-flood-outbound.json')), ctx as never);
+    expect(r).toBeUndefined();
+    expect(out.join('').trim().split('\n').map((l) => JSON.parse(l).call)).toEqual(['CreateNetworkAclEntry']);
+    expect(JSON.parse(err.join('').trim().split('\n').pop()!)).toMatchObject({ summary: { kind: 'block', mode: 'local', calls: 1 } });
+  });
+
   it('rejects an unknown event with a named error', async () => {
     await expect(run({ 'detail-type': 'Something Else', source: 'x.y', detail: {} })).rejects.toThrowError('unsupported event: source x.y, detail-type Something Else');
   });
