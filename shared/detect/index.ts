@@ -105,10 +105,8 @@ interface SourceState extends Span {
   ports: SmallSet<number>;
   hosts: SmallSet<string>;
   vpcs: SmallSet<string>;
-  /** service name -> attempts */
-  attempts: Map<string, number>;
-  /** service name -> distinct targets */
-  targets: Map<string, SmallSet<string>>;
+  /** service name -> attempts and distinct targets (created on the first attempt: most sources never make one) */
+  services: Map<string, { attempts: number; targets: SmallSet<string> }> | undefined;
 }
 
 interface DenyState extends Span {
@@ -230,7 +228,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       if (!s && room()) {
         s = {
           window: w, srcaddr: src, flows: 0, rejects: 0, first: start, last: r.end ?? start,
-          ports: new SmallSet(), hosts: new SmallSet(), vpcs: new SmallSet(), attempts: new Map(), targets: new Map(),
+          ports: new SmallSet(), hosts: new SmallSet(), vpcs: new SmallSet(), services: undefined,
         };
         sb.set(src, s);
       }
@@ -242,10 +240,11 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
         if (r.vpc_id) s.vpcs.add(r.vpc_id, SET_CAP);
         const service = r.protocol === 6 && r.dstport != null ? serviceByPort.get(r.dstport) : undefined;
         if (service !== undefined && (rejected || packets <= cfg.bruteForce.shortFlowPackets)) {
-          s.attempts.set(service, (s.attempts.get(service) ?? 0) + 1);
-          let t = s.targets.get(service);
-          if (!t) s.targets.set(service, (t = new SmallSet()));
-          t.add(dst, SET_CAP);
+          s.services ??= new Map();
+          let a = s.services.get(service);
+          if (!a) s.services.set(service, (a = { attempts: 0, targets: new SmallSet() }));
+          a.attempts++;
+          a.targets.add(dst, SET_CAP);
         }
         widen(s, r, start);
       }
@@ -348,19 +347,18 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       }
       const bf = cfg.bruteForce;
       if (bf.enabled) {
-        for (const [service, attempts] of s.attempts) {
+        for (const [service, { attempts, targets }] of s.services ?? []) {
           if (attempts < bf.attempts) continue;
-          const targets = s.targets.get(service);
           out.push(
             makeFinding({
               type: `${service}${DETECTION_TYPES.bruteForceSuffix}`,
               severity: 'high',
               key: { srcaddr: s.srcaddr },
-              subject: { srcaddr: s.srcaddr, dstaddr: targets?.only(), vpc_id },
+              subject: { srcaddr: s.srcaddr, dstaddr: targets.only(), vpc_id },
               windowStart: s.window,
               windowEnd: s.window + W,
               evidence: {
-                attempts, port: bf.services[service], targets: targets?.size ?? 0, ...seen(s),
+                attempts, port: bf.services[service], targets: targets.size, ...seen(s),
                 thresholds: { attempts: bf.attempts, shortFlowPackets: bf.shortFlowPackets },
               },
               cidr,
