@@ -14,7 +14,7 @@ import {
   type ColumnInfo,
 } from '@aws-sdk/client-athena';
 import { PipelineError } from '../errors.ts';
-import type { QueryResult, Row, Value } from '../athena/duckdb.ts';
+import type { QueryResult, Row, Value } from '../athena/results.ts';
 
 /** Athena reported FAILED or CANCELLED, or the query did not finish in time. */
 export class AthenaQueryError extends PipelineError {
