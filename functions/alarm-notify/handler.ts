@@ -9,6 +9,7 @@ import { notifyRuntime } from '../../shared/aws/notify-runtime.ts';
 import type { RuntimeOverrides } from '../../shared/aws/notify-runtime.ts';
 import { logger, withDefaults } from '../../shared/middleware.ts';
 import { alarmResponses, formatAlarm } from '../../shared/notify/alarm.ts';
+import { ChannelTally } from '../../shared/notify/emf.ts';
 import { AllChannelsFailedError } from '../../shared/notify/errors.ts';
 import { formatGuardDuty, formatNetwatchFinding } from '../../shared/notify/finding.ts';
 import type { NotifyMessage } from '../../shared/notify/model.ts';
@@ -34,6 +35,7 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
   });
   const summary: AlarmNotifySummary = { items: items.length, sent: 0, duplicates: 0, heldFlapping: 0, noRoute: 0, ignored: {}, outcomes: [] };
   const failures: AllChannelsFailedError[] = [];
+  const tally = new ChannelTally();
   for (const item of items) {
     let msg: NotifyMessage;
     if (item.kind === 'ignored') {
@@ -53,6 +55,8 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
       const out = await notifyMessage(msg, rt.ctx);
       summary.outcomes.push(out);
       if (out.outcome === 'sent') {
+        for (const d of out.delivered) tally.add(d.channel, 'sent');
+        for (const f of out.failed) tally.add(f.channel, 'failed');
         summary.sent += 1;
         logger.info('notification sent', { dedupKey: out.dedupKey, channels: out.channels, failed: out.failed });
       } else if (out.outcome === 'duplicate') summary.duplicates += 1;
@@ -60,11 +64,13 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
       else summary.noRoute += 1;
     } catch (err) {
       if (!(err instanceof AllChannelsFailedError)) throw err;
+      for (const f of err.failures) tally.add(f.channel, 'failed');
       logger.error('every channel failed', { dedupKey: msg.dedupKey, error: err.message });
       failures.push(err);
     }
   }
   // settle every item first; then fail the invocation so Lambda retries / dead-letters what was not delivered
+  rt.emitMetrics(tally.emf(Date.now()));
   if (failures[0]) throw failures[0];
   return summary;
 }

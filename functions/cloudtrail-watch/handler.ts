@@ -9,6 +9,7 @@ import { notifyRuntime } from '../../shared/aws/notify-runtime.ts';
 import type { RuntimeOverrides } from '../../shared/aws/notify-runtime.ts';
 import { logger, withDefaults } from '../../shared/middleware.ts';
 import { decideCloudTrail } from '../../shared/notify/cloudtrail.ts';
+import { ChannelTally } from '../../shared/notify/emf.ts';
 import { AllChannelsFailedError } from '../../shared/notify/errors.ts';
 import { notifyMessage } from '../../shared/notify/pipeline.ts';
 import type { NotifyOutcome } from '../../shared/notify/pipeline.ts';
@@ -32,6 +33,7 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
   const rt = await notifyRuntime(process.env, overrides);
   const summary: CloudTrailWatchSummary = { records: records.length, sent: 0, duplicates: 0, noRoute: 0, forwarded: 0, ignored: {}, outcomes: [] };
   const failures: AllChannelsFailedError[] = [];
+  const tally = new ChannelTally();
   for (const { record, detailType } of records) {
     const d = decideCloudTrail(record, rt.config.cloudtrail, detailType);
     if (d.ignored) {
@@ -49,17 +51,21 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
         const out = await notifyMessage(d.notify, rt.ctx);
         summary.outcomes.push(out);
         if (out.outcome === 'sent') {
+          for (const d of out.delivered) tally.add(d.channel, 'sent');
+          for (const f of out.failed) tally.add(f.channel, 'failed');
           summary.sent += 1;
           logger.info('notification sent', { dedupKey: out.dedupKey, rule: d.rule, channels: out.channels, failed: out.failed });
         } else if (out.outcome === 'duplicate') summary.duplicates += 1;
         else if (out.outcome === 'no-route') summary.noRoute += 1;
       } catch (err) {
         if (!(err instanceof AllChannelsFailedError)) throw err;
+        for (const f of err.failures) tally.add(f.channel, 'failed');
         logger.error('every channel failed', { dedupKey: d.notify.dedupKey, error: err.message });
         failures.push(err);
       }
     }
   }
+  rt.emitMetrics(tally.emf(Date.now()));
   if (failures[0]) throw failures[0];
   return summary;
 }

@@ -39,6 +39,8 @@ export interface NotifyRuntime {
   publish: (events: BusEvent[]) => Promise<void>;
   /** alarm tags by ARN (AWS mode); local mode has none */
   alarmTags: AlarmTagLookup;
+  /** EMF documents: one stdout line each in Lambda (CloudWatch extracts the metrics); dropped in local mode */
+  emitMetrics: (docs: Record<string, unknown>[]) => void;
 }
 
 export interface RuntimeOverrides {
@@ -50,6 +52,7 @@ export interface RuntimeOverrides {
   snsPublish?: (input: SnsPublishInput) => Promise<{ MessageId?: string }>;
   publish?: (events: BusEvent[]) => Promise<void>;
   alarmTags?: AlarmTagLookup;
+  emitMetrics?: (docs: Record<string, unknown>[]) => void;
   /** called when an alarm-tag lookup fails (the notification goes on without tags) */
   onTagLookupError?: (arn: string, err: unknown) => void;
   backoffBaseMs?: number;
@@ -159,5 +162,7 @@ export async function notifyRuntime(env: NodeJS.ProcessEnv = process.env, o: Run
     },
   };
   const alarmTags = o.alarmTags ?? (dir ? async () => ({}) : alarmTagLookup(o.onTagLookupError ?? (() => undefined)));
-  return { config, local, ...(dir ? { stateDir: dir } : {}), ctx, publish, alarmTags };
+  const emitMetrics =
+    o.emitMetrics ?? (dir ? () => undefined : (docs: Record<string, unknown>[]) => docs.forEach((d) => process.stdout.write(`${JSON.stringify(d)}\n`)));
+  return { config, local, ...(dir ? { stateDir: dir } : {}), ctx, publish, alarmTags, emitMetrics };
 }

@@ -68,19 +68,27 @@ export const METRICS: Record<string, MetricInfo> = {
   'AWS/NATGateway/ErrorPortAllocation': M('NAT gateway port allocation errors', 'count'),
   'AWS/NATGateway/PacketsDropCount': M('packets dropped by the NAT gateway', 'count'),
   'AWS/NATGateway/BytesOutToDestination': M('bytes sent by the NAT gateway', 'bytes'),
-  // our own pipeline and sensor metrics (EMF namespace NetWatch)
-  'NetWatch/PacketsReceived': M('mirrored packets received by the sensor', 'count'),
-  'NetWatch/DatagramsDropped': M('mirrored datagrams dropped by the sensor', 'count'),
-  'NetWatch/DecodeAnomalies': M('packet decode anomalies', 'count'),
-  'NetWatch/RecordsWritten': M('sensor records written to the lake', 'count'),
+  // our own metrics: the sensor daemon (EMF namespace NetWatch/Sensor, dimension Host) and the pipeline (NetWatch)
+  'NetWatch/Sensor/Received': M('mirrored datagrams received by the sensor', 'count'),
+  'NetWatch/Sensor/Decoded': M('mirrored packets decoded by the sensor', 'count'),
+  'NetWatch/Sensor/KernelDrops': M('mirrored datagrams dropped by the kernel before the sensor read them', 'count'),
+  'NetWatch/Sensor/Anomalies': M('packet decode anomalies', 'count'),
+  'NetWatch/Sensor/Flows': M('active flows in the sensor', 'count'),
+  'NetWatch/Sensor/Records': M('sensor records written', 'count'),
+  'NetWatch/Sensor/BytesWritten': M('bytes written by the sensor to the lake', 'bytes'),
+  'NetWatch/SensorPackets': M('mirrored packets received by the sensor', 'count'),
+  'NetWatch/SensorKernelDrops': M('mirrored datagrams dropped by the kernel before the sensor read them', 'count'),
+  'NetWatch/IngestLagSeconds': M('flow-log ingest lag', 'seconds'),
   'NetWatch/FlowLogRecords': M('flow-log records ingested', 'count'),
-  'NetWatch/FlowLogMalformed': M('malformed flow-log lines', 'count'),
   'NetWatch/Findings': M('detection findings', 'count'),
+  'NetWatch/ActiveNaclBlocks': M('active NACL blocks', 'count'),
+  'NetWatch/NotificationsSent': M('notifications sent', 'count'),
+  'NetWatch/NotificationsFailed': M('notifications that failed', 'count'),
 };
 
 export function metricInfo(namespace: string | undefined, name: string | undefined): MetricInfo | undefined {
   if (!namespace || !name) return undefined;
-  return METRICS[`${namespace}/${name}`] ?? (namespace.startsWith('NetWatch') ? METRICS[`NetWatch/${name}`] : undefined);
+  return METRICS[`${namespace}/${name}`];
 }
 
 export function formatValue(v: number, unit: UnitKind | undefined): string {
@@ -125,6 +133,8 @@ export const DIMENSIONS: Record<string, string> = {
   NatGatewayId: 'NAT gateway',
   VpcId: 'VPC',
   NetworkInterfaceId: 'ENI',
+  Host: 'sensor host',
+  Channel: 'channel',
 };
 
 /** "net/my-nlb/50dc6c495c0c9188" → "NLB my-nlb"; other values unchanged. */

@@ -170,7 +170,9 @@ routes:
     channels: [ops-ding, ops-mail]
 `);
     const fetched: string[] = [];
+    const metrics: Record<string, unknown>[] = [];
     const overrides = {
+      emitMetrics: (docs: Record<string, unknown>[]) => metrics.push(...docs),
       store: new FileStateStore(join(env.dir, 'aws-state')),
       secretFetchers: {
         ssm: async (n: string) => (fetched.push(`ssm:${n}`), env.sink.url('/dingtalk/robot/send?access_token=from-ssm')),
@@ -195,6 +197,12 @@ routes:
     expect(msg.sms.length).toBeLessThanOrEqual(160);
     expect(msg.email).toContain('Threshold vs observed: 1,000 vs 18,234');
     expect(await env.outbox()).toEqual([]);
+    // delivery metrics as EMF, per channel (the dashboard's NotificationsSent / NotificationsFailed)
+    expect(metrics.map((m) => [m.Channel, m.NotificationsSent, m.NotificationsFailed])).toEqual([
+      ['ops-ding', 1, 0],
+      ['ops-mail', 1, 0],
+    ]);
+    expect(metrics[0]).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'NetWatch', Dimensions: [['Channel']] }] } });
   });
 
   it('takes the severity from the alarm tag looked up by ARN, and routes by it', async () => {
