@@ -56,7 +56,10 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
           summary.sent += 1;
           logger.info('notification sent', { dedupKey: out.dedupKey, rule: d.rule, channels: out.channels, failed: out.failed });
         } else if (out.outcome === 'duplicate') summary.duplicates += 1;
-        else if (out.outcome === 'no-route') summary.noRoute += 1;
+        else if (out.outcome === 'no-route') {
+          summary.noRoute += 1;
+          logger.warn('no route matches this message', { dedupKey: out.dedupKey });
+        }
       } catch (err) {
         if (!(err instanceof AllChannelsFailedError)) throw err;
         for (const f of err.failures) tally.add(f.channel, 'failed');
