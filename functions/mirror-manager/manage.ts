@@ -6,7 +6,7 @@ import type { NetwatchConfig } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { MirrorIntent } from '../../shared/mirror/events.ts';
 import type { MapStore, MirrorExecutor, MirrorReader } from '../../shared/mirror/ports.ts';
-import { applyActions, desiredSessions, OWNER_TAG, OWNER_VALUE, reconcile, vniMap, type MirrorAction, type MirrorPolicy, type MirrorSkip } from '../../shared/mirror/reconcile.ts';
+import { applyActions, desiredSessions, MIRROR_SKIPS, OWNER_TAG, OWNER_VALUE, reconcile, vniMap, type MirrorAction, type MirrorPolicy, type MirrorSkip } from '../../shared/mirror/reconcile.ts';
 import type { MirrorFilter, Session } from '../../shared/mirror/inventory.ts';
 import { createFilterCall, FILTER_PRESET_TAG, presetRules, reconcileFilterRules, type ActualRule, type FilterCall } from '../../shared/mirror/filters.ts';
 
@@ -94,9 +94,20 @@ export async function manage(intent: MirrorIntent, cfg: NetwatchConfig, deps: Mi
   const { desired, skipped } = desiredSessions(inv, policy, (t) => hv.get(t), intent.hints);
   const plan = reconcile(desired, inv.sessions, policy);
   const created = new Map<string, string>();
+  const failed: MirrorSkip[] = [];
   for (const a of plan.actions) {
     const r = await deps.executor.execute(a.call);
-    if (a.call.call === 'CreateTrafficMirrorSession' && r.sessionId) created.set(a.call.input.NetworkInterfaceId, r.sessionId);
+    if (a.call.call !== 'CreateTrafficMirrorSession') continue;
+    if (r.sessionId) created.set(a.call.input.NetworkInterfaceId, r.sessionId);
+    else {
+      const d = a.desired;
+      failed.push({
+        code: 'session.create_failed',
+        eniId: a.call.input.NetworkInterfaceId,
+        ...(d?.instanceId ? { instanceId: d.instanceId } : {}),
+        detail: `${MIRROR_SKIPS['session.create_failed']}: ${r.failed ?? 'no session id returned'}`,
+      });
+    }
   }
   const after = applyActions(inv.sessions, plan.actions, created);
   await deps.saveState?.({ sessions: after, filters: managed?.filters ?? [] });
@@ -111,7 +122,7 @@ export async function manage(intent: MirrorIntent, cfg: NetwatchConfig, deps: Mi
     filterCalls: managed?.calls ?? [],
     filterId,
     filterPreset: base.filterId ? 'configured' : cfg.mirroring.filterPreset,
-    skipped: [...skipped, ...plan.skipped],
+    skipped: [...skipped, ...plan.skipped, ...failed],
     desired: desired.length,
     mapChanged,
     mapLocation: deps.maps.describe(),

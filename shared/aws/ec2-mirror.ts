@@ -38,6 +38,16 @@ async function pages<T>(fetch: (token: string | undefined) => Promise<{ items: T
   return out;
 }
 
+/** Session-create refusals that concern one ENI only: reported, and the reconcile goes on with the others. */
+const PER_ENI_FAILURES = new Set([
+  'TrafficMirrorSessionLimitExceeded',
+  'TrafficMirrorSourcesPerTargetLimitExceeded',
+  'InvalidNetworkInterfaceID.NotFound',
+  'InvalidParameterValue',
+  'UnsupportedOperation',
+  'IncorrectState',
+]);
+
 /** instance type → Nitro, remembered for the life of the container (types do not change hypervisor) */
 const hypervisorCache = new Map<string, boolean>();
 
@@ -111,8 +121,14 @@ export function ec2MirrorExecutor(ec2: EC2Client, backoff: BackoffOptions = DEFA
     async execute(c) {
       switch (c.call) {
         case 'CreateTrafficMirrorSession': {
-          const r = await withBackoff(() => ec2.send(new CreateTrafficMirrorSessionCommand(c.input)), backoff);
-          return { sessionId: r.TrafficMirrorSession?.TrafficMirrorSessionId };
+          try {
+            const r = await withBackoff(() => ec2.send(new CreateTrafficMirrorSessionCommand(c.input)), backoff);
+            return { sessionId: r.TrafficMirrorSession?.TrafficMirrorSessionId };
+          } catch (err) {
+            const code = errorCode(err);
+            if (PER_ENI_FAILURES.has(code)) return { failed: code };
+            throw err;
+          }
         }
         case 'CreateTrafficMirrorFilter': {
           const r = await withBackoff(() => ec2.send(new CreateTrafficMirrorFilterCommand(c.input)), backoff);

@@ -14,8 +14,11 @@ export interface MirrorReader {
 }
 
 export interface MirrorExecutor {
-  /** returns the new session / filter id for a create */
-  execute(call: MirrorCall | FilterCall): Promise<{ sessionId?: string; filterId?: string; ruleId?: string }>;
+  /**
+   * returns the new session / filter id for a create; `failed` (an EC2 error code) when EC2 refused a session create
+   * for a reason that concerns only that ENI (limits, unsupported instance, ENI gone): the rest of the reconcile goes on
+   */
+  execute(call: MirrorCall | FilterCall): Promise<{ sessionId?: string; filterId?: string; ruleId?: string; failed?: string }>;
 }
 
 /** Where the VNI map lives (S3 object or local file); `read` gives the current text or undefined. */

@@ -43,6 +43,7 @@ export const MIRROR_SKIPS = {
   'instance.type_unknown': 'instance type could not be checked for Nitro support',
   'eni.session_limit': 'ENI already has 3 mirror sessions owned by other tools',
   'vni.exhausted': 'no free VNI left in the configured range',
+  'session.create_failed': 'EC2 refused to create the session for this ENI',
 } as const;
 export type MirrorSkipCode = keyof typeof MIRROR_SKIPS;
 

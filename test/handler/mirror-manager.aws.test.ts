@@ -159,6 +159,14 @@ describe('mirror-manager AWS mode', () => {
     expect(new Set(ec2.commandCalls(CreateTrafficMirrorSessionCommand).map((c) => c.args[0].input.TrafficMirrorFilterId))).toEqual(new Set(['tmf-0created']));
   });
 
+  it('a session EC2 refuses for one ENI is reported and the others still get theirs', async () => {
+    ec2.on(CreateTrafficMirrorSessionCommand, { NetworkInterfaceId: 'eni-0web00000000000000' }).rejects(awsError('TrafficMirrorSessionLimitExceeded'));
+    const s = await run(await event());
+    expect(s.skipped).toContainEqual({ code: 'session.create_failed', eniId: 'eni-0web00000000000000', instanceId: 'i-0web0000000000001' });
+    expect(s.mapSessions).toBe(1);
+    expect(ec2.commandCalls(CreateTrafficMirrorSessionCommand)).toHaveLength(2);
+  });
+
   it('fails with a named error when no target is configured', async () => {
     delete process.env.MIRROR_TARGET_ID;
     await expect(run(await event())).rejects.toThrowError('mirroring.targetId (or MIRROR_TARGET_ID) must name the traffic-mirror target');
