@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import middy from '@middy/core';
 import { athenaClient } from '../../shared/aws/clients.ts';
 import { putEvents } from '../../shared/aws/eventbridge.ts';
+import { emfLine } from '../../shared/athena/emf.ts';
 import { runScheduledDetections } from '../../shared/athena/scheduled.ts';
 import { isLocalMode, runtimeConfig } from '../../shared/config/runtime.ts';
 import { PipelineError } from '../../shared/errors.ts';
@@ -67,6 +68,8 @@ export const handler = withDefaults(
     const types: Record<string, number> = {};
     for (const f of findings) types[f.type] = (types[f.type] ?? 0) + 1;
     logger.info('scheduled detections ran', { findings: findings.length, types });
+    // NetWatch/Findings by Type (EMF on stdout): the dashboard's "findings by type"
+    for (const [type, n] of Object.entries(types)) process.stdout.write(`${emfLine('Findings', n, { Type: type })}\n`);
     return { findings: findings.length, types };
   }),
 );

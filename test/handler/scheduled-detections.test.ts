@@ -2,7 +2,7 @@
  * scheduled-detections: local mode (DuckDB over a lake directory, findings appended to the audit log) and AWS mode
  * (Athena and EventBridge through aws-sdk-client-mock, exact inputs asserted).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,9 +52,19 @@ describe('scheduled-detections handler', () => {
       local: { stateDir: join(work, 'state') },
       detections: { scheduled: { lookbackDays: 1, slowScan: { minPorts: 2, minHosts: 2 } } },
     });
+    let stdout = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
     // Act
-    const r = await handler(scheduledEvent, ctx);
-    // Assess: only slow-scan fires (the default egress thresholds, 10x the baseline and 100 MB, are far off)
+    const r = await handler(scheduledEvent, ctx).finally(() => spy.mockRestore());
+    // Assess: one EMF line for NetWatch/Findings, dimension Type
+    const emf = stdout.split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'NetWatch', Dimensions: [['Type']], Metrics: [{ Name: 'Findings', Unit: 'Count' }] }] },
+      Type: 'slow-scan',
+      Findings: 1,
+    });
+    // only slow-scan fires (the default egress thresholds, 10x the baseline and 100 MB, are far off)
     expect(r).toEqual({ findings: 1, types: { 'slow-scan': 1 } });
     const lines = readFileSync(join(work, 'state', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);

@@ -56,3 +56,14 @@ describe('shared/athena/monitoring.yml', () => {
     for (const m of Object.keys(NETWATCH_METRICS)) expect(used).toContain(m);
   });
 });
+
+describe('emfLine()', () => {
+  it('writes an Embedded Metric Format line for a NetWatch metric', async () => {
+    const { emfLine } = await import('../../../shared/athena/emf.ts');
+    expect(JSON.parse(emfLine('IngestLagSeconds', 42, {}, 1_763_719_200_000))).toEqual({
+      _aws: { Timestamp: 1_763_719_200_000, CloudWatchMetrics: [{ Namespace: 'NetWatch', Dimensions: [[]], Metrics: [{ Name: 'IngestLagSeconds', Unit: 'Seconds' }] }] },
+      IngestLagSeconds: 42,
+    });
+    expect(() => emfLine('Findings', 1)).toThrow('EMF Findings: dimension Type missing');
+  });
+});
