@@ -3,7 +3,7 @@
  * (SDK inputs) and the state change they imply. No I/O: the handler reads the NACLs right before planning (so drift
  * is seen), executes or prints the calls, then stores `applyPlan(state, plan)`.
  */
-import { type Cidr, type Family, formatCidr, overlaps, sameCidr, tryParseCidr } from './cidr.ts';
+import { type Cidr, type Family, contains, formatCidr, sameCidr, tryParseCidr } from './cidr.ts';
 import { checkCidr, type GuardrailCode, type GuardrailPolicy } from './guardrails.ts';
 import { DEFAULT_RULE_NUMBER, type NaclEntry, type NaclView } from './nacl.ts';
 import { type BlockRecord, type ResponderState, sameSlot } from './state.ts';
@@ -63,6 +63,7 @@ export const SKIPS = {
   'nacl.quota_exceeded': 'the per-direction rule quota of the network ACL is used up',
   'nacl.band_full': 'no free rule number left in the responder band',
   'nacl.max_blocks': 'responder.maxBlocks reached for this network ACL and direction',
+  'nacl.shadowed': 'an allow-all rule with a lower number matches this CIDR first, so a deny in the band would never apply',
   'nacl.not_authorised': 'EC2 refused the call (UnauthorizedOperation): is the network ACL still tagged for the responder?',
 } as const;
 export type SkipCode = keyof typeof SKIPS | GuardrailCode;
@@ -224,6 +225,14 @@ export function planBlock(req: BlockRequest, nacls: readonly NaclView[], state: 
           source: req.source,
           summary: req.summary,
         };
+
+        // an allow-all rule numbered below the slot would match first: the deny would be dead weight in the quota
+        const slot = free ?? lo;
+        const shadow = shadowingAllows(nacl, egress, slot, cidr)[0];
+        if (shadow && (free !== undefined || !policy.replaceOldest)) {
+          plan.skipped.push({ code: 'nacl.shadowed', cidr: text, naclId: nacl.naclId, egress, detail: `allow rule ${shadow.ruleNumber} (${cidrText(shadow)}, all protocols) is evaluated before rule ${slot}; lower responder.ruleBand` });
+          continue;
+        }
 
         if (!quotaFull && !maxFull && free !== undefined) {
           record.ruleNumber = free;
@@ -387,7 +396,7 @@ export function overlayState(nacls: readonly NaclView[], state: ResponderState):
   return out;
 }
 
-/** A CIDR a deny in our band would shadow nothing if an allow with a lower number already matches it. */
+/** Allow rules for all protocols, numbered below `ruleNumber`, that match all of `cidr`: a deny there never applies. */
 export function shadowingAllows(nacl: NaclView, egress: boolean, ruleNumber: number, cidr: Cidr): NaclEntry[] {
-  return nacl.entries.filter((e) => e.egress === egress && e.action === 'allow' && e.ruleNumber < ruleNumber && e.cidr && overlaps(e.cidr, cidr));
+  return nacl.entries.filter((e) => e.egress === egress && e.action === 'allow' && e.protocol === '-1' && e.ruleNumber < ruleNumber && e.cidr !== undefined && contains(e.cidr, cidr));
 }

@@ -101,6 +101,15 @@ describe('planBlock()', () => {
     expect(replaced.steps.map((s) => [s.call.call, s.call.input.RuleNumber, s.removes?.cidr])).toEqual([['ReplaceNetworkAclEntry', 2, '203.0.113.2/32']]);
   });
 
+  it('refuses a deny that an allow-all rule numbered below it would shadow, but not one a port-specific allow precedes', () => {
+    const shadowed = planBlock(request(['203.0.113.7/32']), [nacl('acl-1', [[1, true, 'allow', '0.0.0.0/0']])], emptyState(), policy(), NOW);
+    expect(shadowed.steps).toEqual([]);
+    expect(shadowed.skipped.map((s) => [s.code, s.detail])).toEqual([['nacl.shadowed', 'allow rule 1 (0.0.0.0/0, all protocols) is evaluated before rule 2; lower responder.ruleBand']]);
+    const portOnly = nacl('acl-1', [[1, true, 'allow', '0.0.0.0/0']]);
+    portOnly.entries[0]!.protocol = '6';
+    expect(planBlock(request(['203.0.113.7/32']), [portOnly], emptyState(), policy(), NOW).steps).toHaveLength(1);
+  });
+
   it('reports a full band', () => {
     const taken = Array.from({ length: 3 }, (_, i): [number, boolean, 'allow', string] => [i + 1, true, 'allow', `198.51.100.${i}/32`]);
     const plan = planBlock(request(['203.0.113.1/32']), [nacl('acl-1', taken)], emptyState(), policy({ band: [1, 3] }), NOW);
