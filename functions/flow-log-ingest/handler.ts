@@ -20,6 +20,7 @@ import { ingestAll, type IngestSummary } from '../../shared/flowlog/pipeline.ts'
 import { loadInventoryFile } from '../../shared/flowlog/sources.ts';
 import { logger, withDefaults } from '../../shared/middleware.ts';
 import { PipelineError } from '../../shared/errors.ts';
+import { emfLine } from '../../shared/athena/emf.ts';
 import { decodeIngestEvent, type ObjectRef } from './events.ts';
 
 /** LAKE_BUCKET/LAKE_PREFIX (deployed), else the config's lake, else NETWATCH_LAKE_DIR or .netwatch/lake locally. */
@@ -77,6 +78,7 @@ export const handler = withDefaults(
       continueOnError: false,
     });
     await publish(summary);
+    if (!isLocalMode()) emitMetrics(summary);
     logger.info('flow-log objects ingested', {
       files: summary.files,
       records: summary.records,
@@ -93,5 +95,15 @@ export const handler = withDefaults(
 );
 
 function emptySummary(): IngestSummary {
-  return { files: 0, records: 0, skipped: 0, nodata: 0, skipdata: 0, malformed: 0, malformedLines: [], outputs: [], findings: [], errors: [] };
+  return { files: 0, records: 0, skipped: 0, nodata: 0, skipdata: 0, malformed: 0, malformedLines: [], outputs: [], findings: [], errors: [], newestEnd: null };
+}
+
+/** CloudWatch metrics as EMF log lines (the alarms and dashboard in shared/athena/monitoring.yml read them). */
+function emitMetrics(s: IngestSummary, now = Date.now()): void {
+  const lines = [emfLine('FlowLogRecords', s.records, {}, now)];
+  if (s.newestEnd !== null) lines.push(emfLine('IngestLagSeconds', Math.max(0, Math.round(now / 1000 - s.newestEnd)), {}, now));
+  const byType = new Map<string, number>();
+  for (const f of s.findings) byType.set(f.type, (byType.get(f.type) ?? 0) + 1);
+  for (const [type, n] of byType) lines.push(emfLine('Findings', n, { Type: type }, now));
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

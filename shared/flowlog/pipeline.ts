@@ -20,6 +20,8 @@ export interface IngestSummary {
   findings: Finding[];
   /** objects that failed as a whole (not a flow log, truncated gzip, ...): reported, never silently dropped */
   errors: { source: string; error: string }[];
+  /** newest record `end` (unix seconds) seen, for the ingest-lag metric; null when no record had one */
+  newestEnd: number | null;
 }
 
 export interface PipelineOptions extends Omit<IngestOptions, 'onRecord'> {
@@ -41,11 +43,20 @@ export async function ingestAll(sources: ObjectSource[], opts: PipelineOptions):
     outputs: [],
     findings: [],
     errors: [],
+    newestEnd: null,
   };
+  let newest = -1;
   for (const src of sources) {
     let s: ObjectSummary;
     try {
-      s = await ingestObject(src, { ...opts, onRecord: (r) => detectors.add(r) });
+      s = await ingestObject(src, {
+        ...opts,
+        onRecord: (r) => {
+          const end = r.end;
+          if (end !== null && end > newest) newest = end;
+          detectors.add(r);
+        },
+      });
     } catch (err) {
       if (!opts.continueOnError) throw err;
       summary.errors.push({ source: src.name, error: (err as Error).message });
@@ -61,5 +72,6 @@ export async function ingestAll(sources: ObjectSource[], opts: PipelineOptions):
     summary.outputs.push(...s.outputs);
   }
   summary.findings = detectors.finish();
+  summary.newestEnd = newest >= 0 ? newest : null;
   return summary;
 }
