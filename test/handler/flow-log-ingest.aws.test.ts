@@ -65,9 +65,11 @@ describe('flow-log-ingest handler, AWS mode', () => {
 
     // Act
     let r;
+    let written: string[];
     try {
       r = await handler(s3ObjectCreatedEvent('flow', obj.key), localContext('flow-log-ingest'));
     } finally {
+      written = stdout.mock.calls.map((c) => String(c[0]));
       stdout.mockRestore();
     }
 
@@ -86,7 +88,7 @@ describe('flow-log-ingest handler, AWS mode', () => {
       r.findings.map((f: unknown) => ({ EventBusName: 'netwatch', Source: 'netwatch.detect', DetailType: 'NetWatch Finding', Detail: JSON.stringify(f) })),
     );
     // EMF: records, lag, findings by type
-    const emf = stdout.mock.calls.flatMap((c) => String(c[0]).trim().split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const emf = written.flatMap((w) => w.trim().split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
     expect(emf.find((m) => 'FlowLogRecords' in m)?.FlowLogRecords).toBe(obj.lines);
     expect(emf.find((m) => 'IngestLagSeconds' in m)?.IngestLagSeconds).toBeGreaterThan(0);
     expect(emf.filter((m) => 'Findings' in m).map((m) => [m.Type, m.Findings]).sort()).toEqual([['port-scan', 1], ['ssh-brute-force', 1]]);
