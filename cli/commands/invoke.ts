@@ -15,8 +15,8 @@ export async function listFunctions(): Promise<string[]> {
 
 /**
  * Runs a function's handler locally with an event file, in local mode (NETWATCH_LOCAL=1) unless --aws is given:
- * control-plane calls become plans and audit lines, webhooks are real HTTP. The handler's return value is printed
- * as JSON on stdout.
+ * control-plane calls become plans and audit lines, webhooks are real HTTP. The handler's return value, if any, is
+ * printed as one JSON line on stdout after whatever the handler printed.
  */
 export async function invokeFunction(name: string, o: { event: string; config?: string; aws?: boolean }): Promise<unknown> {
   const fns = await listFunctions();
@@ -45,6 +45,7 @@ export function registerInvoke(program: Command): void {
     .option('--aws', 'use the real AWS APIs with the default credential chain instead of local mode')
     .action(async (name: string, o: { event: string; config?: string; aws?: boolean }) => {
       const r = await invokeFunction(name, o);
-      process.stdout.write(`${JSON.stringify(r ?? null, null, 2)}\n`);
+      // handlers that print plans (one JSON object a line) return nothing; others' results follow as one line
+      if (r !== undefined && r !== null) process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }
