@@ -10,9 +10,11 @@ import { listObjects } from '../aws/s3.ts';
 import { renderNamedQuery } from '../athena/index.ts';
 import { resetRuntimeConfig } from '../config/runtime.ts';
 import { logger } from '../middleware.ts';
-import { localContext, s3ObjectCreatedEvent } from '../local/router.ts';
+import { eventBridgeEvent, localContext, s3ObjectCreatedEvent } from '../local/router.ts';
 import type { IngestSummary } from '../flowlog/pipeline.ts';
-import { demoInventory, demoObjects, DEMO_REGION } from './samples.ts';
+import { demoInventory, demoNetworkAcls, demoObjects, demoVpcs, DEMO_ACCOUNT, DEMO_REGION } from './samples.ts';
+import { startWebhookSink, type WebhookSink } from '../notify/sink.ts';
+import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../respond/finding.ts';
 
 export interface DemoIo {
   dir: string;
@@ -29,18 +31,45 @@ export async function runDemo(io: DemoIo): Promise<{ summaries: IngestSummary[] 
   const h = (title: string) => out(`\n== ${title}\n`);
   const s3 = await startLocalS3({ buckets: [FLOW_BUCKET, LAKE_BUCKET], directory: join(dir, 's3') });
   const saved = { ...process.env };
+  let sink: WebhookSink | undefined;
   try {
     const inventory = join(dir, 'eni.json');
     await io.writeFile(inventory, JSON.stringify(demoInventory(), null, 2));
+    await io.writeFile(join(dir, 'nacls.json'), JSON.stringify(demoNetworkAcls(), null, 2));
+    await io.writeFile(join(dir, 'vpcs.json'), JSON.stringify(demoVpcs(), null, 2));
+    // chat channels are real HTTP to a local sink that prints what it received and checks DingTalk signatures
+    const dingSecret = 'SECdemo0000000000000000000000000000000000000000000000000000000000';
+    const lines: string[] = [];
+    sink = await startWebhookSink({ print: (l) => lines.push(l), secrets: { dingtalk: dingSecret } });
+    const config = join(dir, 'netwatch.config.yml');
+    await io.writeFile(
+      config,
+      [
+        '# written by `netwatch demo`: every piece in local mode',
+        'channels:',
+        `  ops-slack: { type: slack, webhookUrl: "${sink.url('/slack/services/T000/B000/DEMO')}" }`,
+        `  ops-ding:  { type: dingtalk, webhookUrl: "${sink.url('/dingtalk/robot/send?access_token=demo')}", secret: ${dingSecret} }`,
+        'routes:',
+        '  - match: { severity: [critical, high] }',
+        '    channels: [ops-slack, ops-ding]',
+        '  - match: {}',
+        '    channels: [ops-slack]',
+        'responder: { enabled: true, dryRun: false, allowlist: [10.0.0.0/8], ruleBand: [1, 90], maxBlocks: 15, ttlMinutes: 720, minSeverity: medium }',
+        // absolute paths: every function resolves them the same way whatever the working directory
+        `local: { networkAcls: "${join(dir, 'nacls.json')}", inventory: "${inventory}", vpcs: "${join(dir, 'vpcs.json')}", stateDir: "${join(dir, 'state')}" }`,
+        '',
+      ].join('\n'),
+    );
     Object.assign(process.env, {
       NETWATCH_S3_ENDPOINT: s3.endpoint,
       LAKE_BUCKET,
       LAKE_PREFIX: '',
       NETWATCH_LOCAL: '1',
       NETWATCH_INVENTORY_FILE: inventory,
-      NETWATCH_CONFIG_JSON: JSON.stringify({ local: { stateDir: join(dir, 'state'), inventory } }),
+      NETWATCH_CONFIG: config,
       AWS_REGION: DEMO_REGION,
     });
+    delete process.env.NETWATCH_CONFIG_JSON;
     resetClients();
     resetRuntimeConfig();
     // the demo prints its own summary; keep the handlers' structured logs for warnings
@@ -78,14 +107,70 @@ export async function runDemo(io: DemoIo): Promise<{ summaries: IngestSummary[] 
       out(`[${f.severity}] ${f.type}: ${who}${f.subject.dstaddr ? ` → ${f.subject.dstaddr}` : ''}  window ${f.window.start}..${f.window.end}${f.recommended ? `  recommend ${f.recommended.action} ${f.recommended.cidr} (${f.recommended.direction})` : ''}\n`);
     }
 
-    h(`top talkers (DuckDB over ${lakeDir})`);
-    out(`${await renderNamedQuery('top-talkers', { lake: lakeDir })}\n`);
+    // the findings travel as EventBridge events, exactly as the netwatch bus delivers them
+    const events = findings.map((f) => eventBridgeEvent(FINDING_SOURCE, FINDING_DETAIL_TYPE, f, { account: DEMO_ACCOUNT, region: DEMO_REGION }));
+
+    h('alarm-notify: the findings, as chat messages (local webhook sink)');
+    const { run: alarmNotify } = await import('../../functions/alarm-notify/handler.ts');
+    const tally = { sent: 0, duplicates: 0, noRoute: 0 };
+    for (const e of events) {
+      const r = await alarmNotify(e);
+      tally.sent += r.sent;
+      tally.duplicates += r.duplicates;
+      tally.noRoute += r.noRoute;
+    }
+    for (const l of lines.splice(0)) out(l.endsWith('\n') ? l : `${l}\n`);
+    out(`alarm-notify: ${tally.sent} message(s) sent, ${tally.duplicates} duplicate(s), ${tally.noRoute} without a route\n`);
+
+    h('nacl-responder: the exact EC2 calls it would make (local plan, one JSON object a line)');
+    const { handler: responder } = await import('../../functions/nacl-responder/handler.ts');
+    const planned = await captureStdout(async () => {
+      for (const e of events) await responder(e, localContext('nacl-responder'));
+    });
+    out(planned || '(nothing to do)\n');
+    const again = await captureStdout(async () => {
+      for (const e of events) await responder(e, localContext('nacl-responder'));
+    });
+    out(`same findings again: ${again.trim() ? again : 'no calls (state in state/ remembers the blocks)'}\n`);
+
+    for (const [name, title] of [
+      ['top-talkers', 'top talkers'],
+      ['rejects-by-source', 'rejected flows by source'],
+      ['rejected-ssh-by-source', 'rejected SSH by source'],
+      ['bytes-by-instance', 'bytes by instance'],
+    ] as const) {
+      h(`${title} — netwatch query ${name} (DuckDB over ${lakeDir}; the same SQL runs on Athena)`);
+      out(`${await renderNamedQuery(name, { lake: lakeDir })}\n`);
+    }
     return { summaries };
   } finally {
+    await sink?.close();
     await s3.close();
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
     resetClients();
     resetRuntimeConfig();
   }
+}
+
+/**
+ * Runs fn and returns what it wrote to stdout (the responder's plan lines), without printing it; its stderr
+ * summaries are dropped (the demo prints its own).
+ */
+async function captureStdout(fn: () => Promise<void>): Promise<string> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+  }
+  return chunks.join('');
 }

@@ -108,3 +108,42 @@ export function demoObjects(): DemoObject[] {
     { key: `${prefix}/${DEMO_ACCOUNT}_vpcflowlogs_${DEMO_REGION}_fl-0demo0000000002b_${stamp}Z_5e6f7a8b.log.gz`, body: gzipSync(`${v5.join('\n')}\n`), lines: v5.length - 1 },
   ];
 }
+
+/** DescribeNetworkAcls output for the demo VPC: the web subnet's NACL is opted in to automatic blocking. */
+export function demoNetworkAcls() {
+  const entries = (egress: boolean) => [
+    { RuleNumber: 100, Protocol: '-1', RuleAction: 'allow', Egress: egress, CidrBlock: '0.0.0.0/0' },
+    { RuleNumber: 32767, Protocol: '-1', RuleAction: 'deny', Egress: egress, CidrBlock: '0.0.0.0/0' },
+  ];
+  return {
+    NetworkAcls: [
+      {
+        NetworkAclId: 'acl-0demo00000000000a',
+        VpcId: DEMO_VPC,
+        IsDefault: false,
+        Entries: [...entries(true), ...entries(false)],
+        Associations: [
+          { NetworkAclAssociationId: 'aclassoc-0demo0000001', NetworkAclId: 'acl-0demo00000000000a', SubnetId: ENIS.web.subnet },
+          { NetworkAclAssociationId: 'aclassoc-0demo0000002', NetworkAclId: 'acl-0demo00000000000a', SubnetId: ENIS.db.subnet },
+        ],
+        Tags: [{ Key: 'netwatch:responder', Value: 'enabled' }],
+        OwnerId: DEMO_ACCOUNT,
+      },
+    ],
+  };
+}
+
+/** DescribeVpcs output for the demo VPC. */
+export function demoVpcs() {
+  return {
+    Vpcs: [
+      {
+        VpcId: DEMO_VPC,
+        CidrBlock: '10.0.0.0/16',
+        CidrBlockAssociationSet: [{ AssociationId: 'vpc-cidr-assoc-0demo', CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } }],
+        State: 'available',
+        IsDefault: false,
+      },
+    ],
+  };
+}
