@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { NetwatchConfig } from './schema.ts';
@@ -25,5 +26,18 @@ export async function loadConfig(path: string): Promise<NetwatchConfig> {
   } catch (err) {
     throw new ConfigError(`${path}: not valid YAML`, { cause: err });
   }
-  return parseConfig(raw, path);
+  return resolvePaths(parseConfig(raw, path), dirname(resolve(path)));
+}
+
+/**
+ * File paths in a config file are relative to the file (not to the working directory), so every function and
+ * command resolves them alike: every `local.*` path and `detections.denyList.file`.
+ */
+export function resolvePaths(cfg: NetwatchConfig, baseDir: string): NetwatchConfig {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const local = cfg.local as Record<string, unknown>;
+  for (const [k, v] of Object.entries(local)) if (typeof v === 'string' && v.length > 0) local[k] = abs(v);
+  const deny = (cfg.detections as { denyList?: { file?: string } } | undefined)?.denyList;
+  if (deny?.file) deny.file = abs(deny.file);
+  return cfg;
 }
