@@ -3,15 +3,12 @@
  * Thin: decode the event, build the inputs, call the shared core. Any object that fails throws, so Lambda's
  * async retries and the on-failure destination (DLQ) see it; re-runs are idempotent (deterministic lake names).
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import middy from '@middy/core';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../shared/respond/finding.ts';
+import { publishFindings } from '../../shared/aws/findings-bus.ts';
 import { loadAwsRanges } from '../../shared/enrich/aws-ranges.ts';
 import { Enricher } from '../../shared/enrich/enricher.ts';
 import { Inventory } from '../../shared/enrich/inventory.ts';
 import { cachedAwsInventory } from '../../shared/aws/ec2-inventory.ts';
-import { putEvents } from '../../shared/aws/eventbridge.ts';
 import { s3Source, S3Sink } from '../../shared/aws/s3.ts';
 import { isLocalMode, runtimeConfig } from '../../shared/config/runtime.ts';
 import { DirSink } from '../../shared/flowlog/local-io.ts';
@@ -45,20 +42,6 @@ async function enricher(): Promise<Enricher> {
   return new Enricher(inventory, loadAwsRanges(process.env.NETWATCH_IP_RANGES));
 }
 
-async function publish(summary: IngestSummary): Promise<void> {
-  if (summary.findings.length === 0) return;
-  const events = summary.findings.map((f) => ({ source: FINDING_SOURCE, detailType: FINDING_DETAIL_TYPE, detail: f }));
-  if (isLocalMode()) {
-    // local mode: the bus is the audit log under local.stateDir
-    const dir = (await runtimeConfig()).local.stateDir;
-    await mkdir(dir, { recursive: true });
-    const lines = events.map((e) => JSON.stringify({ time: new Date().toISOString(), bus: process.env.EVENT_BUS_NAME ?? 'netwatch', ...e }));
-    await appendFile(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`);
-    return;
-  }
-  await putEvents(process.env.EVENT_BUS_NAME ?? 'netwatch', events);
-}
-
 function source(o: ObjectRef) {
   return s3Source(o.bucket, o.key, { etag: o.etag, versionId: o.versionId, fallbackKey: o.rawKey });
 }
@@ -77,7 +60,7 @@ export const handler = withDefaults(
       detections: cfg.detections,
       continueOnError: false,
     });
-    await publish(summary);
+    await publishFindings(summary.findings);
     if (!isLocalMode()) emitMetrics(summary);
     logger.info('flow-log objects ingested', {
       files: summary.files,

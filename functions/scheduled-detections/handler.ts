@@ -5,17 +5,14 @@
  * findings to the audit log (<local.stateDir>/events.jsonl), like flow-log-ingest. Thin: config in, core call,
  * publish out; a failed query throws so the async retry / on-failure destination sees it.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import middy from '@middy/core';
+import { publishFindings } from '../../shared/aws/findings-bus.ts';
 import { athenaClient } from '../../shared/aws/clients.ts';
-import { putEvents } from '../../shared/aws/eventbridge.ts';
 import { emfLine } from '../../shared/athena/emf.ts';
 import { runScheduledDetections } from '../../shared/athena/scheduled.ts';
 import { isLocalMode, runtimeConfig } from '../../shared/config/runtime.ts';
 import { PipelineError } from '../../shared/errors.ts';
 import { logger, withDefaults } from '../../shared/middleware.ts';
-import { FINDING_DETAIL_TYPE, FINDING_SOURCE, type Finding } from '../../shared/respond/finding.ts';
 
 export interface ScheduledResult {
   findings: number;
@@ -26,19 +23,6 @@ function requireEnv(name: string): string {
   const v = process.env[name];
   if (!v) throw new PipelineError(`scheduled-detections: ${name} is not set`);
   return v;
-}
-
-async function publish(findings: Finding[]): Promise<void> {
-  if (findings.length === 0) return;
-  const events = findings.map((f) => ({ source: FINDING_SOURCE, detailType: FINDING_DETAIL_TYPE, detail: f }));
-  if (isLocalMode()) {
-    const dir = (await runtimeConfig()).local.stateDir;
-    await mkdir(dir, { recursive: true });
-    const lines = events.map((e) => JSON.stringify({ time: new Date().toISOString(), bus: process.env.EVENT_BUS_NAME ?? 'netwatch', ...e }));
-    await appendFile(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`);
-    return;
-  }
-  await putEvents(process.env.EVENT_BUS_NAME ?? 'netwatch', events);
 }
 
 /** The run's "today": the scheduled event's `time` (so a retried or replayed event reads the same days), else now. */
@@ -64,7 +48,7 @@ export const handler = withDefaults(
             timeoutMs: Number(process.env.ATHENA_TIMEOUT_MS ?? 240_000),
           },
         });
-    await publish(findings);
+    await publishFindings(findings);
     const types: Record<string, number> = {};
     for (const f of findings) types[f.type] = (types[f.type] ?? 0) + 1;
     logger.info('scheduled detections ran', { findings: findings.length, types });

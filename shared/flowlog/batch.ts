@@ -29,7 +29,6 @@ const SIDE_KEYS = ['eni', 'account', 'instance', 'name', 'vpc', 'subnet', 'eni_t
 const DASH = 0x2d;
 
 const encoder = new TextEncoder();
-const NO_SIDE: readonly (Uint8Array | null)[] = SIDE_KEYS.map(() => null);
 /** side enrichments are cached, frozen objects (enricher.ts): encode their values once */
 const sideBytesCache = new WeakMap<SideEnrichment, (Uint8Array | null)[]>();
 function sideBytes(side: SideEnrichment): (Uint8Array | null)[] {
@@ -260,14 +259,19 @@ class BatchRow {
     return this.batch.materialize(this.index);
   }
 }
-LAKE_COLUMNS.forEach((c, k) => {
-  Object.defineProperty(BatchRow.prototype, c.name, {
-    enumerable: true,
-    get(this: BatchRow) {
-      return this.batch.columns[k]!.get(this.index);
-    },
+/** Lake columns as lazy getters on a row class's prototype (reading the batch only when a field is used). */
+function defineLazyColumns(proto: object, skip: ReadonlySet<string> = new Set()): void {
+  LAKE_COLUMNS.forEach((c, k) => {
+    if (skip.has(c.name)) return;
+    Object.defineProperty(proto, c.name, {
+      enumerable: true,
+      get(this: { batch: FlowBatch; index: number }) {
+        return this.batch.columns[k]!.get(this.index);
+      },
+    });
   });
-});
+}
+defineLazyColumns(BatchRow.prototype);
 
 /**
  * The row handed to the detections during ingest: the fields detections read are plain own properties, filled
@@ -303,12 +307,4 @@ export class DetectRow {
   }
 }
 const DETECT_HOT = new Set(Object.keys(new DetectRow(new FlowBatch(1), 0)));
-LAKE_COLUMNS.forEach((c, k) => {
-  if (DETECT_HOT.has(c.name)) return;
-  Object.defineProperty(DetectRow.prototype, c.name, {
-    enumerable: true,
-    get(this: DetectRow) {
-      return this.batch.columns[k]!.get(this.index);
-    },
-  });
-});
+defineLazyColumns(DetectRow.prototype, DETECT_HOT);

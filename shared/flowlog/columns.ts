@@ -169,30 +169,33 @@ export class Utf8Column extends BaseColumn {
 
 }
 
-export class Int32Column extends BaseColumn {
-  private values: Int32Array;
+/** Fixed-width numbers: the value array type is the only difference between INT32 and INT64 (float64 while building). */
+abstract class NumberColumn<A extends Int32Array | Float64Array> extends BaseColumn {
+  protected values: A;
 
-  constructor(capacity = 1024) {
+  constructor(capacity: number, values: A) {
     super(capacity);
-    this.values = new Int32Array(capacity);
+    this.values = values;
+  }
+
+  protected abstract alloc(n: number): A;
+
+  private grow(min: number): void {
+    let cap = this.values.length * 2;
+    while (cap < min) cap *= 2;
+    const next = this.alloc(cap);
+    next.set(this.values);
+    this.values = next;
   }
 
   append(v: number): void {
-    if (this.length >= this.values.length) {
-      const next = new Int32Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
+    if (this.length >= this.values.length) this.grow(this.length + 1);
     this.values[this.length] = v;
     this.markValid(this.length++);
   }
 
   appendNull(): void {
-    if (this.length >= this.values.length) {
-      const next = new Int32Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
+    if (this.length >= this.values.length) this.grow(this.length + 1);
     this.values[this.length] = 0;
     this.markNull(this.length++);
   }
@@ -200,13 +203,7 @@ export class Int32Column extends BaseColumn {
   padTo(n: number): void {
     if (n <= this.length) return;
     this.padValidity(n);
-    if (n > this.values.length) {
-      let cap = this.values.length * 2;
-      while (cap < n) cap *= 2;
-      const next = new Int32Array(cap);
-      next.set(this.values);
-      this.values = next;
-    }
+    if (n > this.values.length) this.grow(n);
     this.length = n;
   }
 
@@ -214,63 +211,30 @@ export class Int32Column extends BaseColumn {
     if (i < 0 || i >= this.length || this.isNull(i)) return null;
     return this.values[i]!;
   }
+}
 
+export class Int32Column extends NumberColumn<Int32Array> {
+  constructor(capacity = 1024) {
+    super(capacity, new Int32Array(capacity));
+  }
+  protected alloc(n: number): Int32Array {
+    return new Int32Array(n);
+  }
   raw(): RawColumn {
     return { kind: 'int32', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), data: this.values.subarray(0, this.length) };
   }
-
 }
 
-export class Int64Column extends BaseColumn {
-  private values: Float64Array;
-
+export class Int64Column extends NumberColumn<Float64Array> {
   constructor(capacity = 1024) {
-    super(capacity);
-    this.values = new Float64Array(capacity);
+    super(capacity, new Float64Array(capacity));
   }
-
-  append(v: number): void {
-    if (this.length >= this.values.length) {
-      const next = new Float64Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
-    this.values[this.length] = v;
-    this.markValid(this.length++);
+  protected alloc(n: number): Float64Array {
+    return new Float64Array(n);
   }
-
-  appendNull(): void {
-    if (this.length >= this.values.length) {
-      const next = new Float64Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
-    this.values[this.length] = 0;
-    this.markNull(this.length++);
-  }
-
-  padTo(n: number): void {
-    if (n <= this.length) return;
-    this.padValidity(n);
-    if (n > this.values.length) {
-      let cap = this.values.length * 2;
-      while (cap < n) cap *= 2;
-      const next = new Float64Array(cap);
-      next.set(this.values);
-      this.values = next;
-    }
-    this.length = n;
-  }
-
-  get(i: number): number | null {
-    if (i < 0 || i >= this.length || this.isNull(i)) return null;
-    return this.values[i]!;
-  }
-
   raw(): RawColumn {
     return { kind: 'int64', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), data: this.values.subarray(0, this.length) };
   }
-
 }
 
 export type Column = Utf8Column | Int32Column | Int64Column;
