@@ -89,6 +89,35 @@ function positions(format: FlowLogFormat): Positions {
   }
   return p;
 }
+/** true when tokens a and b of the line hold the same bytes (both present) */
+function sameToken(view: LineView, a: number, b: number): boolean {
+  if (a < 0 || b < 0) return false;
+  const sa = view.starts[a]!;
+  const sb = view.starts[b]!;
+  const n = view.ends[a]! - sa;
+  if (n !== view.ends[b]! - sb) return false;
+  const buf = view.buf;
+  for (let i = 0; i < n; i++) if (buf[sa + i] !== buf[sb + i]) return false;
+  return true;
+}
+
+const LOG_STATUS = ['OK', 'NODATA', 'SKIPDATA'] as const;
+const ACTIONS = ['ACCEPT', 'REJECT'] as const;
+/** A token from a small closed set (log-status, action) without decoding; anything else decodes normally. */
+function knownToken(view: LineView, t: number, known: readonly string[]): string | null {
+  if (t < 0) return null;
+  const s = view.starts[t]!;
+  const n = view.ends[t]! - s;
+  const c0 = view.buf[s];
+  const buf = view.buf;
+  next: for (const k of known) {
+    if (k.length !== n || k.charCodeAt(0) !== c0) continue;
+    for (let i = 1; i < n; i++) if (k.charCodeAt(i) !== buf[s + i]) continue next;
+    return k;
+  }
+  return tokenString(view, t);
+}
+
 const numAt = (view: LineView, t: number): number | null => {
   if (t < 0) return null;
   const v = view.nums[t]!;
@@ -248,7 +277,8 @@ async function ingestText(
     format: opts.format,
     onRecord: (view) => {
       const P = positions(view.format);
-      const acct = tokenString(view, P.account_id) ?? hints.account ?? 'unknown';
+      const acctTok = tokenString(view, P.account_id);
+      const acct = acctTok ?? hints.account ?? 'unknown';
       const region = tokenString(view, P.region) ?? hints.region ?? 'unknown';
       const start = numAt(view, P.start);
       const hourBucket = start === null ? -2 : Math.floor(start / 3600);
@@ -262,8 +292,9 @@ async function ingestText(
       enrichIn.interface_id = tokenString(view, P.interface_id);
       enrichIn.srcaddr = tokenString(view, P.srcaddr);
       enrichIn.dstaddr = tokenString(view, P.dstaddr);
-      enrichIn.pkt_srcaddr = tokenString(view, P.pkt_srcaddr);
-      enrichIn.pkt_dstaddr = tokenString(view, P.pkt_dstaddr);
+      // packet-level addresses usually equal the record's: reuse the string instead of decoding again
+      enrichIn.pkt_srcaddr = sameToken(view, P.pkt_srcaddr, P.srcaddr) ? enrichIn.srcaddr : tokenString(view, P.pkt_srcaddr);
+      enrichIn.pkt_dstaddr = sameToken(view, P.pkt_dstaddr, P.dstaddr) ? enrichIn.dstaddr : tokenString(view, P.pkt_dstaddr);
       enrichIn.flow_direction = tokenString(view, P.flow_direction);
       enrichIn.pkt_src_aws_service = tokenString(view, P.pkt_src_aws_service);
       enrichIn.pkt_dst_aws_service = tokenString(view, P.pkt_dst_aws_service);
@@ -274,8 +305,8 @@ async function ingestText(
       batch.appendLine(view, enr, enricher.protocolName(protocol), enricher.tcpFlagNames(flags));
       if (onRecord) {
         const row = new DetectRow(batch, batch.length - 1);
-        row.log_status = tokenString(view, P.log_status);
-        row.action = tokenString(view, P.action);
+        row.log_status = knownToken(view, P.log_status, LOG_STATUS);
+        row.action = knownToken(view, P.action, ACTIONS);
         row.start = start;
         row.end = numAt(view, P.end);
         row.srcaddr = enrichIn.srcaddr;
@@ -289,7 +320,7 @@ async function ingestText(
         row.interface_id = enrichIn.interface_id;
         row.instance_id = tokenString(view, P.instance_id);
         row.vpc_id = tokenString(view, P.vpc_id);
-        row.account_id = tokenString(view, P.account_id);
+        row.account_id = acctTok;
         row.flow_direction = enrichIn.flow_direction;
         row.direction_class = enr.direction_class;
         onRecord(row as unknown as FlowRecord);
