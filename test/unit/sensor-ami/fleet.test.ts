@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseSensorConfig } from '../../../sensor-ami/build/config.ts';
 import { TEMPLATE, packagedTemplate } from '../../helpers/package.ts';
 import { ROOT } from './helpers.ts';
 
@@ -179,5 +180,21 @@ describe('fleet.yml with sensorFleet=true (params substituted as osls does)', ()
     expect(fleet.Conditions?.SensorFleet).toEqual({ 'Fn::Equals': ['true', 'true'] });
     expect((fleet.Resources.SensorLaunchTemplate?.Properties?.LaunchTemplateData as { ImageId: string }).ImageId).toBe('ami-0123456789abcdef0');
     expect(fleet.Resources.SensorNlb?.Properties?.Subnets).toEqual({ 'Fn::Split': [',', 'subnet-a,subnet-b'] });
+  });
+
+  it('user data writes a config the sensor accepts and points the CloudWatch agent at the stack\'s log groups', () => {
+    // Prepare
+    const t = template();
+    const sub = ((t.Resources.SensorLaunchTemplate?.Properties?.LaunchTemplateData as { UserData: { 'Fn::Base64': { 'Fn::Sub': string } } }).UserData)['Fn::Base64']['Fn::Sub'];
+    const json = /<<'JSON'\n([\s\S]*?)\nJSON\n/.exec(sub)?.[1] ?? '';
+    const agent = readFileSync(join(ROOT, 'sensor-ami/rootfs/opt/aws/amazon-cloudwatch-agent/etc/vxlan-sensor.json'), 'utf8');
+    // Act: CloudFormation's Fn::Sub, as it would run
+    const cfg = parseSensorConfig(JSON.parse(json.replaceAll('${LakeBucket}', 'lake-bucket').replaceAll('${AWS::Region}', 'eu-west-1')), 'user data');
+    const sed = /sed -i 's#"([^#]+)#"([^#]+)#'/.exec(sub);
+    // Assess
+    expect(cfg).toMatchObject({ out: 's3://lake-bucket/', vniMap: 's3://lake-bucket/mirror/vni-map.json', region: 'eu-west-1', health: '0.0.0.0:8080' });
+    expect(agent).toContain(`"${sed?.[1]}emf"`);
+    const groups = [t.Resources.SensorEmfLogGroup, t.Resources.SensorDaemonLogGroup].map((g) => g?.Properties?.LogGroupName);
+    expect(groups).toEqual([`${sed?.[2]}emf`, `${sed?.[2]}daemon`]);
   });
 });
