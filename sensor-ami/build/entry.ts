@@ -12,7 +12,36 @@
 import cluster from 'node:cluster';
 import { main } from './program.ts';
 
+const lost = cluster.isPrimary ? watchWorkers() : null;
 process.exitCode = await main(process.argv);
+if (lost?.()) process.exitCode = 1;
 // A `workers > 1` child (node:cluster) keeps an IPC channel to the primary, which holds its event loop open after the
 // daemon has flushed and stopped; let go of it so the child exits and the primary sees every worker leave.
 if (cluster.isWorker) process.disconnect?.();
+
+/**
+ * With `workers > 1` the primary would otherwise run on with fewer workers after one dies, and exit 0 once all have
+ * died, so `Restart=on-failure` would never bring the sensor back. Instead, a worker that exits while no stop was
+ * asked for stops the whole sensor the normal way (SIGTERM to itself: the other workers flush their batches and
+ * exit) and the process exits 1, which systemd restarts with every worker.
+ */
+function watchWorkers(): () => boolean {
+  let stopping = false;
+  let died = false;
+  // listen for stop signals only once workers exist: the daemon has installed its own handlers by then, so these
+  // listeners never replace the default "terminate" of a process that is still starting
+  cluster.once('fork', () => {
+    const stop = (): void => {
+      stopping = true;
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping || died) return;
+    died = true;
+    process.stderr.write(`${JSON.stringify({ msg: 'sensor worker died, stopping', pid: worker.process.pid, code, signal })}\n`);
+    process.kill(process.pid, 'SIGTERM');
+  });
+  return () => died;
+}

@@ -142,4 +142,29 @@ describe('vxlan-sensor.service, booted as systemd would (ExecStart + rootfs conf
     expect(recs.some((r) => r.event_type === 'dns' && r.vxlan?.vni === 4242)).toBe(true);
     expect(recs.some((r) => r.event_type === 'flow' && r.vxlan?.vni === 4242)).toBe(true);
   });
+
+  it('a worker that dies stops the whole sensor with exit 1, so Restart=on-failure restarts it', async () => {
+    // Prepare: two workers whatever the CPU count
+    const [udpPort, healthPort] = [await freeUdpPort(), await freeTcpPort()];
+    const cfgPath = join(root, 'etc/vxlan-sensor/config-workers.json');
+    mkdirSync(join(root, 'etc/vxlan-sensor'), { recursive: true });
+    writeFileSync(cfgPath, JSON.stringify({ ...CONFIG, workers: 2, listen: `127.0.0.1:${udpPort}`, health: `127.0.0.1:${healthPort}`, out: join(root, 'lake2') }));
+    let stderr = '';
+    const child = spawn(process.execPath, [bundle, '--config', cfgPath], { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+    });
+    await listening(() => stderr, 20_000);
+    const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(kids).toHaveLength(2);
+    // Act: one worker crashes
+    process.kill(kids[0] as number, 'SIGKILL');
+    const end = await exited(child, 30_000);
+    // Assess: the other worker was stopped cleanly, and the exit code asks systemd for a restart
+    expect(end, stderr).toEqual({ code: 1, signal: null });
+    expect(stderr).toContain('"msg":"sensor worker died, stopping"');
+    expect(stderr.match(/"msg":"sensor stopped"/g)).toHaveLength(1);
+    expect(() => process.kill(kids[1] as number, 0)).toThrow();
+  });
 });
