@@ -4,7 +4,6 @@ source "amazon-ebs" "sensor" {
   instance_type = local.instance_type
   subnet_id     = var.subnet_id != "" ? var.subnet_id : null
   ssh_username  = var.ssh_username
-  ssh_interface = "public_ip"
 
   source_ami_filter {
     filters = {

@@ -2,14 +2,20 @@
  * The sensor bundle (`npm run build:sensor`): config file -> `sensor run` options (zod, errors name the key), and the
  * built single file runs with plain `node` from a directory outside the repo (no node_modules next to it).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Client } from '../../../shared/aws/clients.ts';
+import { startLocalS3 } from '../../../shared/aws/local-s3.ts';
 import { parseSensorConfig, sensorRunArgs } from '../../../sensor-ami/build/config.ts';
 import { expandConfig } from '../../../sensor-ami/build/program.ts';
-import { freshBundle } from './helpers.ts';
+import { readPcap } from '../../helpers/pcap.ts';
+import { vxlan } from '../../helpers/pcap-build.ts';
+import { exited, freshBundle, waitForLogLine } from './helpers.ts';
 
 const CORPUS_PCAP = join(import.meta.dirname, '../../../../shared/corpus/suricata-verify/dns-udp-eve-txt/input.pcap');
 
@@ -127,4 +133,36 @@ describe('netwatch-sensor.mjs (the built bundle, run outside the repo)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^netwatch-sensor: cannot read .*missing\.pcap/);
   });
+
+  it('writes to S3 with the AWS SDK inside the bundle (local S3 server on 127.0.0.1)', async () => {
+    // Prepare
+    const s3 = await startLocalS3({ buckets: ['lake'] });
+    stops.push(() => s3.close());
+    const child = spawn(process.execPath, [bundle, 'sensor', 'run', '--listen', '127.0.0.1:0', '--health', '127.0.0.1:0', '--out', 's3://lake/netwatch/', '--flush-seconds', '3600'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NETWATCH_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    stops.push(async () => void child.kill('SIGKILL'));
+    const up = await waitForLogLine(child, 'sensor listening', 20_000);
+    // Act
+    const sock = createSocket('udp4');
+    for (const r of readPcap(CORPUS_PCAP).records) {
+      await new Promise<void>((res, rej) => sock.send(vxlan(7, r.data), up.udp_port as number, '127.0.0.1', (e) => (e ? rej(e) : res())));
+    }
+    sock.close();
+    await new Promise((res) => setTimeout(res, 300));
+    child.kill('SIGTERM');
+    const end = await exited(child, 30_000);
+    const listed = await s3Client({ endpoint: s3.endpoint }).send(new ListObjectsV2Command({ Bucket: 'lake', Prefix: 'netwatch/sensor/' }));
+    // Assess
+    expect(end).toEqual({ code: 0, signal: null });
+    const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
+    expect(keys.some((k) => /^netwatch\/sensor\/event_type=dns\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/.+\.json\.gz$/.test(k))).toBe(true);
+  });
+});
+
+const stops: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const s of stops.reverse()) await s();
 });
