@@ -112,7 +112,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   await new Promise<void>((res, rej) => {
     sock.once('error', rej);
-    sock.bind(listen.port, listen.host, () => {
+    // exclusive: each cluster worker owns its socket (with SO_REUSEPORT) instead of sharing the primary's handle
+    sock.bind({ port: listen.port, address: listen.host, exclusive: true }, () => {
       sock.off('error', rej);
       res();
     });
@@ -223,6 +224,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 export async function runDaemon(o: DaemonOptions, log: (s: string) => void = (s) => void process.stderr.write(`${s}\n`)): Promise<void> {
   const workers = o.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) {
+    // handlers first: a SIGTERM that arrives while workers start must still stop them cleanly
+    let stopRequested = false;
+    const early = (): void => {
+      stopRequested = true;
+    };
+    process.once('SIGTERM', early);
+    process.once('SIGINT', early);
     const kids = Array.from({ length: workers }, () => cluster.fork({ NETWATCH_SENSOR_WORKER: '1' }));
     const server = o.health ? createServer((_q, r) => r.writeHead(200).end('{"status":"ok"}')) : null;
     if (server && o.health) {
@@ -234,14 +242,18 @@ export async function runDaemon(o: DaemonOptions, log: (s: string) => void = (s)
       const down = (): void => {
         for (const k of kids) k.process.kill('SIGTERM');
       };
+      process.off('SIGTERM', early);
+      process.off('SIGINT', early);
       process.once('SIGTERM', down);
       process.once('SIGINT', down);
+      if (stopRequested) down();
       let alive = kids.length;
       cluster.on('exit', () => {
         if (--alive === 0) res();
       });
     });
-    server?.close();
+    await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
+    log(JSON.stringify({ msg: 'sensor primary stopped', workers }));
     return;
   }
   const d = await startDaemon(cluster.isWorker ? { ...o, health: undefined } : o);
@@ -252,6 +264,8 @@ export async function runDaemon(o: DaemonOptions, log: (s: string) => void = (s)
   });
   await d.stop();
   log(JSON.stringify({ msg: 'sensor stopped', ...d.stats() }));
+  // a worker's IPC channel to the primary would keep it alive: let go so it exits once flushed
+  if (cluster.isWorker) cluster.worker?.disconnect();
 }
 
 /** `node daemon.ts --config /etc/vxlan-sensor/config.json` (the systemd unit's entry). */
