@@ -35,8 +35,8 @@ export async function runIngest(inputs: string[], o: IngestCliOptions): Promise<
   const sources = await resolveSources(inputs);
   if (sources.length === 0) throw new Error(`no flow-log files found in ${inputs.join(', ')}`);
   const enricher = await makeEnricher({ inventory: o.inventory ?? config?.local.inventory, ipRanges: o.ipRanges });
-  // a second core encodes Parquet while this one parses
-  const encoder = availableParallelism() > 1 ? workerEncoder() : inlineEncoder;
+  // a second core encodes Parquet while this one parses (NETWATCH_PARQUET_WORKER=0 keeps it on one thread)
+  const encoder = availableParallelism() > 1 && process.env.NETWATCH_PARQUET_WORKER !== '0' ? workerEncoder() : inlineEncoder;
   try {
     return await ingestAll(sources, {
       enricher,

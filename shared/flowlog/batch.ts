@@ -1,10 +1,9 @@
 /**
- * FlowBatch: the lake schema as Arrow column builders. One stable superset schema whatever the input version:
+ * FlowBatch: the lake schema as column builders (plain typed arrays; Arrow/Parquet happen in parquet.ts). One stable superset schema whatever the input version:
  * every known flow-log field (INT32/INT64/STRING as the AWS field table says), extra_fields for unknown future
  * fields, then the enrichment columns.
  */
-import { Field, RecordBatch, Schema, Struct, Table, Int32, Int64, Utf8, makeData, type DataType } from 'apache-arrow';
-import { Int32Column, Int64Column, rawToData, Utf8Column, type Column, type RawColumn } from './columns.ts';
+import { Int32Column, Int64Column, Utf8Column, type Column, type RawColumn } from './columns.ts';
 import { FLOW_LOG_FIELDS, type FieldType } from './fields.ts';
 import type { LineView } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
@@ -84,20 +83,9 @@ function planFor(format: FlowLogFormat): FormatPlan {
   return p;
 }
 
-function arrowType(t: FieldType): DataType {
-  return t === 'int32' ? new Int32() : t === 'int64' ? new Int64() : new Utf8();
-}
-
-export const LAKE_SCHEMA = new Schema(LAKE_COLUMNS.map((c) => new Field(c.name, arrowType(c.type), true)));
 export interface RawBatch {
   length: number;
   columns: RawColumn[];
-}
-
-export function rawBatchToTable(raw: RawBatch): Table {
-  const children = raw.columns.map(rawToData);
-  const struct = makeData({ type: new Struct(LAKE_SCHEMA.fields), length: raw.length, nullCount: 0, children });
-  return new Table(LAKE_SCHEMA, [new RecordBatch(LAKE_SCHEMA, struct)]);
 }
 
 /** Every ArrayBuffer a raw batch uses, to transfer it to a worker without copying. */
@@ -216,10 +204,6 @@ export class FlowBatch {
       else col.append(v as number);
     });
     this.length++;
-  }
-
-  toTable(): Table {
-    return rawBatchToTable(this.raw());
   }
 
   /** The batch as plain typed arrays (for the Parquet worker thread). */

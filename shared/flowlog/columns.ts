@@ -4,29 +4,12 @@
  * INT64 values are kept as float64 while building (flow-log counters and unix seconds are far below 2^53) and
  * converted to little-endian int64 words once, when the column is frozen.
  */
-import { Int32, Int64, makeData, Utf8, type Data } from 'apache-arrow';
 
 /** A frozen column as plain typed arrays: what crosses to the Parquet worker thread (transferable, no Arrow objects). */
 export type RawColumn =
   | { kind: 'utf8'; length: number; nullCount: number; valid?: Uint8Array; offsets: Int32Array; data: Uint8Array }
   | { kind: 'int32'; length: number; nullCount: number; valid?: Uint8Array; data: Int32Array }
   | { kind: 'int64'; length: number; nullCount: number; valid?: Uint8Array; data: Float64Array };
-
-/** Arrow Data from a raw column (INT64 values are converted from float64 here, once). */
-export function rawToData(c: RawColumn): Data {
-  if (c.kind === 'utf8') {
-    return makeData({ type: new Utf8(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, valueOffsets: c.offsets, data: c.data });
-  }
-  if (c.kind === 'int32') return makeData({ type: new Int32(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: c.data });
-  const words = new Int32Array(c.length * 2);
-  for (let i = 0; i < c.length; i++) {
-    const v = c.data[i]!;
-    // non-negative and < 2^53: split into little-endian 32-bit words without BigInt
-    words[2 * i] = v % 4294967296 | 0;
-    words[2 * i + 1] = Math.floor(v / 4294967296) | 0;
-  }
-  return makeData({ type: new Int64(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: new BigInt64Array(words.buffer) });
-}
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -81,9 +64,7 @@ abstract class BaseColumn {
 
   abstract raw(): RawColumn;
 
-  toData(): Data {
-    return rawToData(this.raw());
-  }
+
   abstract get(i: number): string | number | null;
 }
 

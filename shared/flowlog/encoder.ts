@@ -4,7 +4,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import { rawBatchBuffers, type FlowBatch } from './batch.ts';
-import { rawBatchToParquet } from './lake.ts';
 
 export interface ParquetEncoder {
   encode(batch: FlowBatch): Promise<Uint8Array>;
@@ -12,7 +11,8 @@ export interface ParquetEncoder {
 }
 
 export const inlineEncoder: ParquetEncoder = {
-  encode: async (batch) => rawBatchToParquet(batch.raw()),
+  // loaded on first use: a process that encodes on a worker never loads Arrow and parquet-wasm itself
+  encode: async (batch) => (await import('./parquet.ts')).rawBatchToParquet(batch.raw()),
   close: async () => undefined,
 };
 

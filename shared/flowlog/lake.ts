@@ -3,9 +3,6 @@
  * the name derived from the source object (bucket, key, etag/version), so a re-run replaces and never duplicates.
  */
 import { createHash } from 'node:crypto';
-import { tableToIPC } from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
-import { LAKE_COLUMNS, rawBatchToTable, type FlowBatch, type RawBatch } from './batch.ts';
 
 /** Where lake objects go: a local directory or an S3 prefix (shared/aws/s3.ts). */
 export interface LakeSink {
@@ -64,29 +61,4 @@ export function partitionPath(account: string, region: string, dt: string, hour:
 export function hourParts(hourBucket: number): { dt: string; hour: string } {
   const iso = new Date(hourBucket * 3600 * 1000).toISOString();
   return { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
-}
-
-/**
- * zstd; min/max statistics only on the numeric columns (ports, counters, start/end: what range predicates use) —
- * string statistics cost ~30% of the write time and Athena prunes by partition anyway.
- */
-function writerProperties(): parquet.WriterProperties {
-  let b = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setCreatedBy('vpc-netwatch')
-    .setMaxRowGroupSize(1 << 20)
-    .setStatisticsEnabled(parquet.EnabledStatistics.None);
-  for (const c of LAKE_COLUMNS) if (c.type !== 'string') b = b.setColumnStatisticsEnabled(c.name, parquet.EnabledStatistics.Chunk);
-  return b.build();
-}
-
-/** Arrow → Parquet with parquet-wasm. writeParquet consumes both the table and the properties. */
-export function batchToParquet(batch: FlowBatch): Uint8Array {
-  return rawBatchToParquet(batch.raw());
-}
-
-export function rawBatchToParquet(raw: RawBatch): Uint8Array {
-  const ipc = tableToIPC(rawBatchToTable(raw), 'stream');
-  const table = parquet.Table.fromIPCStream(ipc);
-  return parquet.writeParquet(table, writerProperties());
 }

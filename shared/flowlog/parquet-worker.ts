@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { RawBatch } from './batch.ts';
-import { rawBatchToParquet } from './lake.ts';
+import { rawBatchToParquet } from './parquet.ts';
 
 parentPort!.on('message', (msg: { id: number; raw: RawBatch }) => {
   try {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FLOW_LOG_FIELDS, type FlowLogField } from '../../shared/flowlog/fields.ts';
 import { FlowBatch } from '../../shared/flowlog/batch.ts';
-import { batchToParquet } from '../../shared/flowlog/lake.ts';
+import { batchToParquet } from '../../shared/flowlog/parquet.ts';
 import { DirSink } from '../../shared/flowlog/local-io.ts';
 import { duck, parseRows } from '../helpers/flowlog.ts';
 
