@@ -73,7 +73,12 @@ class SmallSet<T> {
   }
 }
 
-const SET_CAP = 65_536;
+/**
+ * Distinct-member sets only need to count as far as a decision or the evidence needs: a port scan is decided at
+ * `ports`/`hosts` and called wide at 4×; beyond that, counts are reported as "at least" the cap. Bounding every set
+ * keeps per-key memory constant (an external client that talks to hundreds of our hosts costs 64 entries, not 1000s).
+ */
+const DESCRIPTIVE_CAP = 64;
 
 interface Span {
   first: number;
@@ -140,6 +145,9 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
   const deny = cfg.denyList.enabled ? loadDenyList(cfg) : new CidrSet();
   const services = Object.entries(cfg.bruteForce.services);
   const serviceByPort = new Map(services.map(([name, port]) => [port, name]));
+  const SET_CAP = DESCRIPTIVE_CAP;
+  // scan dimensions: enough to classify "wide" (4× the threshold) and report it
+  const SCAN_CAP = Math.max(DESCRIPTIVE_CAP, 4 * Math.max(cfg.portScan.ports, cfg.portScan.hosts) + 1);
 
   // window start -> address -> state (nested maps: no per-record key strings to build and hash)
   const egress = new Map<number, Map<string, EgressState>>();
@@ -235,8 +243,8 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       if (s) {
         s.flows++;
         if (rejected) s.rejects++;
-        if (r.dstport != null) s.ports.add(r.dstport, SET_CAP);
-        s.hosts.add(dst, SET_CAP);
+        if (r.dstport != null) s.ports.add(r.dstport, SCAN_CAP);
+        s.hosts.add(dst, SCAN_CAP);
         if (r.vpc_id) s.vpcs.add(r.vpc_id, SET_CAP);
         const service = r.protocol === 6 && r.dstport != null ? serviceByPort.get(r.dstport) : undefined;
         if (service !== undefined && (rejected || packets <= cfg.bruteForce.shortFlowPackets)) {
