@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSensor } from '../../../sensor-ami/build/build.ts';
 import { ROOT, SENSOR_AMI } from './helpers.ts';
 
 function has(tool: string): boolean {
@@ -20,6 +21,13 @@ const SCRIPTS = readdirSync(join(SENSOR_AMI, 'scripts')).filter((f) => f.endsWit
 
 describe('Packer template', () => {
   const hasPacker = has('packer');
+  // the template's file provisioners need a real bundle (packer validate stats them): build one for this test
+  let bundleDir = '';
+  beforeAll(async () => {
+    if (!hasPacker) return;
+    bundleDir = mkdtempSync(join(tmpdir(), 'nw-bundle-'));
+    await buildSensor(bundleDir);
+  }, 120_000);
   it.skipIf(!hasPacker)('is formatted (packer fmt -check) [needs packer]', () => {
     const r = run('packer', ['fmt', '-check', '.']);
     expect(r.stdout + r.stderr).toBe('');
@@ -27,17 +35,17 @@ describe('Packer template', () => {
   });
 
   it.skipIf(!hasPacker)('validates offline with the variables a build passes (packer validate) [needs packer]', () => {
-    const r = run('packer', ['validate', '-var', 'sensor_version=0.1.0', '-var', 'git_sha=0123456789abcdef', '.']);
+    const r = run('packer', ['validate', '-var', `bundle_dir=${bundleDir}`, '-var', 'sensor_version=0.1.0', '-var', 'git_sha=0123456789abcdef', '.']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    for (const arch of ['x86_64', 'arm64']) expect(run('packer', ['validate', '-var', 'sensor_version=0.1.0', '-var', `arch=${arch}`, '.']).status).toBe(0);
+    for (const arch of ['x86_64', 'arm64']) expect(run('packer', ['validate', '-var', `bundle_dir=${bundleDir}`, '-var', 'sensor_version=0.1.0', '-var', `arch=${arch}`, '.']).status).toBe(0);
   });
 
   it.skipIf(!hasPacker)('rejects an unknown architecture and a Node that is not 22 [needs packer]', () => {
-    const bad = run('packer', ['validate', '-var', 'sensor_version=0.1.0', '-var', 'arch=sparc', '.']);
+    const bad = run('packer', ['validate', '-var', `bundle_dir=${bundleDir}`, '-var', 'sensor_version=0.1.0', '-var', 'arch=sparc', '.']);
     expect(bad.status).not.toBe(0);
     expect(bad.stdout + bad.stderr).toContain('The arch value must be x86_64 or arm64.');
-    const node20 = run('packer', ['validate', '-var', 'sensor_version=0.1.0', '-var', 'node_version=20.19.0', '.']);
+    const node20 = run('packer', ['validate', '-var', `bundle_dir=${bundleDir}`, '-var', 'sensor_version=0.1.0', '-var', 'node_version=20.19.0', '.']);
     expect(node20.status).not.toBe(0);
   });
 
