@@ -1,3 +1,4 @@
+import { formatResponse } from '../../shared/respond/response-message.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,7 @@ export async function renderEvent(event: unknown, configPath?: string): Promise<
       if (item.kind === 'alarm') messages.push(formatAlarm(item.change, cfg.alarms));
       else if (item.kind === 'guardduty') messages.push(formatGuardDuty(item.detail, item.envelope));
       else if (item.kind === 'netwatch-finding') messages.push(formatNetwatchFinding(item.detail, item.envelope));
+      else if (item.kind === 'netwatch-response') messages.push(formatResponse(item.detail, item.envelope));
       else notes.push(`ignored (${item.reason})`);
     }
   }

@@ -15,6 +15,7 @@ export type AlarmNotifyItem =
   | { kind: 'alarm'; change: AlarmChange }
   | { kind: 'guardduty'; detail: Record<string, unknown>; envelope: { account?: string; region?: string; time?: string } }
   | { kind: 'netwatch-finding'; detail: Record<string, unknown>; envelope: { account?: string; region?: string; time?: string } }
+  | { kind: 'netwatch-response'; detail: unknown; envelope: { account?: string; region?: string; time?: string; id?: string } }
   | { kind: 'ignored'; reason: IgnoredReason };
 
 export const IGNORED_REASONS = {
@@ -47,6 +48,9 @@ function fromEnvelope(env: Envelope): AlarmNotifyItem {
     case 'NetWatch Finding':
       if (typeof env.detail !== 'object' || env.detail === null) throw new EventShapeError('NetWatch Finding: detail is not an object');
       return { kind: 'netwatch-finding', detail: env.detail as Record<string, unknown>, envelope: meta };
+    case 'NetWatch Response':
+      // what nacl-responder did (blocked, refused, swept, drift): validated by formatResponse's schema
+      return { kind: 'netwatch-response', detail: env.detail, envelope: { ...meta, ...(typeof env.id === 'string' ? { id: env.id } : {}) } };
     default:
       return { kind: 'ignored', reason: 'event.unhandled_detail_type' };
   }

@@ -4,6 +4,8 @@
  * Thin: decode, format, hand to the notify pipeline. `netwatch invoke alarm-notify --event e.json` runs it locally.
  */
 import middy from '@middy/core';
+import { EventShapeError } from '../../shared/errors.ts';
+import { formatResponse } from '../../shared/respond/response-message.ts';
 import type { Context } from 'aws-lambda';
 import { notifyRuntime } from '../../shared/aws/notify-runtime.ts';
 import type { RuntimeOverrides } from '../../shared/aws/notify-runtime.ts';
@@ -50,7 +52,13 @@ export async function run(event: unknown, overrides: RuntimeOverrides = {}): Pro
         (msg.notes ??= []).push(`Automatic response: ${r.action}${r.cidr ? ` ${r.cidr}` : ''} (${r.direction}) by nacl-responder`);
       }
     } else if (item.kind === 'guardduty') msg = formatGuardDuty(item.detail, item.envelope);
-    else msg = formatNetwatchFinding(item.detail, item.envelope);
+    else if (item.kind === 'netwatch-response') {
+      try {
+        msg = formatResponse(item.detail, item.envelope);
+      } catch (err) {
+        throw new EventShapeError(`NetWatch Response: ${(err as Error).message}`, { cause: err });
+      }
+    } else msg = formatNetwatchFinding(item.detail, item.envelope);
     try {
       const out = await notifyMessage(msg, rt.ctx);
       summary.outcomes.push(out);

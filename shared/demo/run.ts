@@ -3,6 +3,7 @@
  * server, the flow-log-ingest Lambda handler receiving real S3 event shapes, the Parquet lake, the streaming
  * detections, and the analyst SQL run by DuckDB over the lake.
  */
+import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { resetClients, s3Client } from '../aws/clients.ts';
 import { startLocalS3 } from '../aws/local-s3.ts';
@@ -132,6 +133,12 @@ export async function runDemo(io: DemoIo): Promise<{ summaries: IngestSummary[] 
       for (const e of events) await responder(e, localContext('nacl-responder'));
     });
     out(`same findings again: ${again.trim() ? again : 'no calls (state in state/ remembers the blocks)'}\n`);
+
+    h('alarm-notify: what the responder did, as chat messages');
+    // locally the bus is the audit log: the responder appended its "NetWatch Response" events there
+    const audit = (await readFile(join(dir, 'state', 'events.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { 'detail-type'?: string });
+    for (const e of audit.filter((x) => x['detail-type'] === 'NetWatch Response')) await alarmNotify(e);
+    for (const l of lines.splice(0)) out(l.endsWith('\n') ? l : `${l}\n`);
 
     for (const [name, title] of [
       ['top-talkers', 'top talkers'],

@@ -28,9 +28,14 @@ describe('netwatch demo', () => {
         'port-scan 203.0.113.66/32 inbound',
         'ssh-brute-force 192.0.2.200/32 inbound',
       ]);
-      // chat: high findings reach Slack and DingTalk (signed), the medium one only Slack
-      expect(text.match(/\[sink\] slack POST/g)).toHaveLength(3);
-      expect(text.match(/\[sink\] dingtalk POST \S+ signature=valid/g)).toHaveLength(2);
+      // chat: high findings reach Slack and DingTalk (signed), the medium one only Slack; then the three
+      // responder actions (high) reach both
+      expect(text.match(/\[sink\] slack POST/g)).toHaveLength(6);
+      expect(text.match(/\[sink\] dingtalk POST \S+ signature=valid/g)).toHaveLength(5);
+      for (const cidr of ['203.0.113.66/32', '192.0.2.200/32', '198.51.100.77/32']) {
+        expect(text).toContain(`NACL block: ${cidr}`);
+        expect(text).toContain(`netwatch nacl unblock ${cidr}`);
+      }
       // the responder's exact plan, once
       const calls = text.split('\n').filter((l) => l.startsWith('{"call":')).map((l) => JSON.parse(l));
       expect(calls.map((c) => [c.call, c.input.CidrBlock, c.input.Egress, c.input.RuleAction])).toEqual([

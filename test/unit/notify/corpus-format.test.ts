@@ -1,3 +1,4 @@
+import { formatResponse } from '../../../shared/respond/response-message.ts';
 import { describe, expect, it } from 'vitest';
 import { decodeAlarmNotifyEvent } from '../../../functions/alarm-notify/decode.ts';
 import { decodeCloudTrailEvent } from '../../../functions/cloudtrail-watch/decode.ts';
@@ -30,6 +31,7 @@ function messagesFor(c: ReturnType<typeof corpusCases>[number]): { messages: Not
       if (item.kind === 'alarm') messages.push(formatAlarm(item.change, alarms));
       else if (item.kind === 'guardduty') messages.push(formatGuardDuty(item.detail, item.envelope));
       else if (item.kind === 'netwatch-finding') messages.push(formatNetwatchFinding(item.detail, item.envelope));
+      else if (item.kind === 'netwatch-response') messages.push(formatResponse(item.detail, item.envelope));
       else notes.push(`ignored: ${item.reason}`);
     }
   } else if (c.handler === 'cloudtrail-watch') {
