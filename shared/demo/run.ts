@@ -11,6 +11,7 @@ import { listObjects } from '../aws/s3.ts';
 import { renderNamedQuery } from '../athena/index.ts';
 import { resetRuntimeConfig } from '../config/runtime.ts';
 import { logger } from '../middleware.ts';
+import { DEMO_EVENTS } from '../../cli/commands/notify.ts';
 import { eventBridgeEvent, localContext, s3ObjectCreatedEvent } from '../local/router.ts';
 import type { IngestSummary } from '../flowlog/pipeline.ts';
 import { demoInventory, demoNetworkAcls, demoObjects, demoVpcs, DEMO_ACCOUNT, DEMO_REGION } from './samples.ts';
@@ -139,6 +140,17 @@ export async function runDemo(io: DemoIo): Promise<{ summaries: IngestSummary[] 
     const audit = (await readFile(join(dir, 'state', 'events.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { 'detail-type'?: string });
     for (const e of audit.filter((x) => x['detail-type'] === 'NetWatch Response')) await alarmNotify(e);
     for (const l of lines.splice(0)) out(l.endsWith('\n') ? l : `${l}\n`);
+
+    h('alarm-notify and cloudtrail-watch: a VPN tunnel alarm and a security group opened to the world');
+    const { run: cloudTrailWatch } = await import('../../functions/cloudtrail-watch/handler.ts');
+    const alarm = JSON.parse(await readFile(DEMO_EVENTS.alarm, 'utf8')) as unknown;
+    const change = JSON.parse(await readFile(DEMO_EVENTS.cloudtrail, 'utf8')) as unknown;
+    for (let round = 1; round <= 2; round++) {
+      const a = await alarmNotify(alarm);
+      const c = await cloudTrailWatch(change);
+      for (const l of lines.splice(0)) out(l.endsWith('\n') ? l : `${l}\n`);
+      out(`round ${round}: alarm sent ${a.sent}, duplicates ${a.duplicates}; CloudTrail sent ${c.sent}, duplicates ${c.duplicates}\n`);
+    }
 
     for (const [name, title] of [
       ['top-talkers', 'top talkers'],

@@ -29,9 +29,12 @@ describe('netwatch demo', () => {
         'ssh-brute-force 192.0.2.200/32 inbound',
       ]);
       // chat: high findings reach Slack and DingTalk (signed), the medium one only Slack; then the three
-      // responder actions (high) reach both
-      expect(text.match(/\[sink\] slack POST/g)).toHaveLength(6);
-      expect(text.match(/\[sink\] dingtalk POST \S+ signature=valid/g)).toHaveLength(5);
+      // responder actions (high) reach both; then a VPN alarm and a security-group change, once each
+      expect(text.match(/\[sink\] slack POST/g)).toHaveLength(8);
+      expect(text.match(/\[sink\] dingtalk POST \S+ signature=valid/g)).toHaveLength(7);
+      expect(text).toContain('ALARM: vpn-tunnel-1-down');
+      expect(text).toContain('added inbound rule tcp/22 from 0.0.0.0/0 to sg-0123456789abcdef0 (web-prod)');
+      expect(text).toContain('round 2: alarm sent 0, duplicates 1; CloudTrail sent 0, duplicates 1');
       for (const cidr of ['203.0.113.66/32', '192.0.2.200/32', '198.51.100.77/32']) {
         expect(text).toContain(`NACL block: ${cidr}`);
         expect(text).toContain(`netwatch nacl unblock ${cidr}`);
