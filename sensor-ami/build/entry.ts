@@ -15,9 +15,9 @@ import { main } from './program.ts';
 const lost = cluster.isPrimary ? watchWorkers() : null;
 process.exitCode = await main(process.argv);
 if (lost?.()) process.exitCode = 1;
-// A `workers > 1` child (node:cluster) keeps an IPC channel to the primary, which holds its event loop open after the
-// daemon has flushed and stopped; let go of it so the child exits and the primary sees every worker leave.
-if (cluster.isWorker) process.disconnect?.();
+// A `workers > 1` child lets go of its IPC channel itself once it has flushed (daemon.ts: cluster.worker.disconnect(),
+// acknowledged by the primary). Closing the channel a second time here raced that acknowledgement and crashed the
+// primary with EPIPE, so the bundle no longer does.
 
 /**
  * With `workers > 1` the primary would otherwise run on with fewer workers after one dies, and exit 0 once all have
@@ -36,6 +36,12 @@ function watchWorkers(): () => boolean {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+  });
+  // a worker's IPC channel can close while the primary still writes to it (EPIPE): report it, never crash on it
+  cluster.on('fork', (worker) => {
+    worker.on('error', (err: Error) => {
+      process.stderr.write(`${JSON.stringify({ msg: 'sensor worker channel error', pid: worker.process.pid, error: err.message })}\n`);
+    });
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping || died) return;
