@@ -178,10 +178,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
               Dimensions: [['Host']],
               Metrics: Object.keys(m).map((Name) => ({ Name, Unit: Name === 'BytesWritten' ? 'Bytes' : 'Count' })),
             },
+            // fleet-wide names the stack's alarm and dashboard read (shared/athena/monitoring.ts NETWATCH_METRICS)
+            {
+              Namespace: 'NetWatch',
+              Dimensions: [[]],
+              Metrics: [
+                { Name: 'SensorPackets', Unit: 'Count' },
+                { Name: 'SensorKernelDrops', Unit: 'Count' },
+              ],
+            },
           ],
         },
         Host: hostname(),
         ...m,
+        SensorPackets: m.Received,
+        SensorKernelDrops: m.KernelDrops,
       }),
     );
   }, (o.metricsSeconds ?? 60) * 1000);

@@ -102,6 +102,10 @@ describe('netwatch sensor run (daemon, end to end over UDP on 127.0.0.1)', () =>
     const emf = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string }[] } });
     expect(emf.length).toBeGreaterThan(0);
     expect(emf[0]?._aws.CloudWatchMetrics[0]?.Namespace).toBe('NetWatch/Sensor');
+    // the fleet-wide metrics the stack's alarm and dashboard read
+    expect(emf[0]?._aws.CloudWatchMetrics[1]).toMatchObject({ Namespace: 'NetWatch', Dimensions: [[]] });
+    expect(emf.reduce((n, m) => n + Number(m.SensorPackets ?? 0), 0)).toBe(emf.reduce((n, m) => n + Number(m.Received ?? 0), 0));
+    expect(typeof emf[0]?.SensorKernelDrops).toBe('number');
     expect(emf.reduce((n, m) => n + (m.Received as number), 0)).toBe(dgs.length);
     expect(stderr).toContain('sensor stopped');
   });
