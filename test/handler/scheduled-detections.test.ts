@@ -68,7 +68,8 @@ describe('scheduled-detections handler', () => {
     expect(r).toEqual({ findings: 1, types: { 'slow-scan': 1 } });
     const lines = readFileSync(join(work, 'state', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ bus: 'netwatch', source: 'netwatch.detect', detailType: 'NetWatch Finding', detail: { type: 'slow-scan', subject: { srcaddr: '203.0.113.9' } } });
+    // the local bus line is the EventBridge event as delivered
+    expect(lines[0]).toMatchObject({ version: '0', source: 'netwatch.detect', 'detail-type': 'NetWatch Finding', detail: { type: 'slow-scan', subject: { srcaddr: '203.0.113.9' } } });
   });
 
   it('AWS mode: queries Athena in the deployed workgroup and publishes the findings to the bus', async () => {
