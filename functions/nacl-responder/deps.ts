@@ -9,9 +9,9 @@
  *   NETWATCH_LOCAL    1 = local mode (files in, plans out), 0 = AWS; unset = AWS inside Lambda, local elsewhere
  *   LAKE_BUCKET, LAKE_PREFIX, EVENT_BUS_NAME   AWS mode: state/audit bucket and notification bus
  */
-import { parse as parseYaml } from 'yaml';
-import { loadConfig, parseConfig } from '../../shared/config/load.ts';
+import { loadConfig } from '../../shared/config/load.ts';
 import { configFromSsm } from '../../shared/aws/parameters.ts';
+import { configFromEnvironment } from '../../shared/config/environment.ts';
 import type { NetwatchConfig } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { ec2Client, eventBridgeClient, s3Client } from '../../shared/aws/clients.ts';
@@ -47,26 +47,7 @@ function cachedFile(path: string): Promise<NetwatchConfig> {
 
 /** The handler's config: NETWATCH_CONFIG_JSON, else NETWATCH_CONFIG_PARAM (AWS mode), else the file at `path`. */
 export async function cachedConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<NetwatchConfig> {
-  if (env.NETWATCH_CONFIG_JSON) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(env.NETWATCH_CONFIG_JSON);
-    } catch (err) {
-      throw new ConfigError('NETWATCH_CONFIG_JSON: not valid JSON', { cause: err });
-    }
-    return parseConfig(raw, 'NETWATCH_CONFIG_JSON');
-  }
-  const param = env.NETWATCH_CONFIG_PARAM;
-  if (param && !isLocalMode(env)) {
-    let raw: unknown;
-    try {
-      raw = parseYaml(await configFromSsm(param));
-    } catch (err) {
-      throw new ConfigError(`ssm:${param}: cannot read config parameter`, { cause: err });
-    }
-    return parseConfig(raw, `ssm:${param}`);
-  }
-  return cachedFile(path);
+  return (await configFromEnvironment(env, { local: isLocalMode(env), fromSsm: configFromSsm })) ?? cachedFile(path);
 }
 
 export interface BuiltDeps {

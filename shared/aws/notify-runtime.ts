@@ -9,9 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { loadConfig, parseConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import type { NetwatchConfig } from '../config/schema.ts';
 import { defaultDeliveryDeps } from '../notify/deliver.ts';
 import type { DeliveryDeps, ResolvedChannel, SnsPublishInput } from '../notify/deliver.ts';
@@ -27,6 +26,7 @@ import { DynamoStateStore } from './dynamodb-state.ts';
 import { putEvents } from './eventbridge.ts';
 import type { BusEvent } from './eventbridge.ts';
 import { awsSecretFetchers, configFromSsm } from './parameters.ts';
+import { configFromEnvironment } from '../config/environment.ts';
 import { snsPublisher } from './sns.ts';
 
 export interface NotifyRuntime {
@@ -63,26 +63,7 @@ export interface RuntimeOverrides {
 }
 
 async function readConfig(env: NodeJS.ProcessEnv, local: boolean): Promise<NetwatchConfig> {
-  if (env.NETWATCH_CONFIG_JSON) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(env.NETWATCH_CONFIG_JSON);
-    } catch (err) {
-      throw new ConfigError('NETWATCH_CONFIG_JSON: not valid JSON', { cause: err });
-    }
-    return parseConfig(raw, 'NETWATCH_CONFIG_JSON');
-  }
-  const param = env.NETWATCH_CONFIG_PARAM;
-  if (param && !local) {
-    let raw: unknown;
-    try {
-      raw = parseYaml(await configFromSsm(param));
-    } catch (err) {
-      throw new ConfigError(`ssm:${param}: cannot read config parameter`, { cause: err });
-    }
-    return parseConfig(raw, `ssm:${param}`);
-  }
-  return loadConfig(env.NETWATCH_CONFIG ?? './netwatch.config.yml');
+  return (await configFromEnvironment(env, { local, fromSsm: configFromSsm })) ?? loadConfig(env.NETWATCH_CONFIG ?? './netwatch.config.yml');
 }
 
 // resolvers cache secrets for the life of the process; one per mode

@@ -1,27 +1,23 @@
 /**
- * Where a function finds its config at run time: NETWATCH_CONFIG_JSON (the whole config inline, as deployed by
- * serverless.yml), else NETWATCH_CONFIG (a file path; `netwatch invoke --config` sets it), else
- * ./netwatch.config.yml when present, else the schema defaults. Read once per process.
+ * Where a function finds its config at run time: NETWATCH_CONFIG_JSON (the whole config inline), else
+ * NETWATCH_CONFIG_PARAM (an SSM parameter, AWS mode), else NETWATCH_CONFIG (a file path; `netwatch invoke --config`
+ * sets it), else ./netwatch.config.yml when present, else the schema defaults. Read once per process.
  */
 import { existsSync } from 'node:fs';
 import { loadConfig, parseConfig } from './load.ts';
 import type { NetwatchConfig } from './schema.ts';
-import { ConfigError } from '../errors.ts';
+import { configFromEnvironment } from './environment.ts';
 
 let cached: Promise<NetwatchConfig> | undefined;
 
 export function runtimeConfig(): Promise<NetwatchConfig> {
   cached ??= (async () => {
-    const inline = process.env.NETWATCH_CONFIG_JSON;
-    if (inline) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(inline);
-      } catch (err) {
-        throw new ConfigError('NETWATCH_CONFIG_JSON: not valid JSON', { cause: err });
-      }
-      return parseConfig(raw, 'NETWATCH_CONFIG_JSON');
-    }
+    const fromEnv = await configFromEnvironment(process.env, {
+      local: isLocalMode(),
+      // the SDK is loaded only when a parameter is actually named
+      fromSsm: async (name) => (await import('../aws/parameters.ts')).configFromSsm(name),
+    });
+    if (fromEnv) return fromEnv;
     const path = process.env.NETWATCH_CONFIG ?? (existsSync('netwatch.config.yml') ? 'netwatch.config.yml' : undefined);
     return path ? loadConfig(path) : parseConfig({}, 'defaults');
   })();
