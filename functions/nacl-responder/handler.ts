@@ -4,6 +4,7 @@
  * Works the same under `netwatch invoke nacl-responder --event e.json` (local mode prints the EC2 calls).
  */
 import middy from '@middy/core';
+import { emfLine } from '../../shared/athena/emf.ts';
 import type { Context } from 'aws-lambda';
 import { logger, withDefaults } from '../../shared/middleware.ts';
 import { decodeEvent } from '../../shared/respond/requests.ts';
@@ -27,11 +28,15 @@ export async function run(event: unknown): Promise<HandlerSummary> {
   const intent = decodeEvent(event, cfg);
   const built = buildDeps(cfg, path, { local });
   let outcome: Outcome;
+  let active: number | undefined;
   try {
     outcome = await respond(intent, cfg, built.deps);
+    // the dashboard's "active NACL blocks": the state after this run (one small read in AWS mode)
+    if (!local && outcome.mode !== 'dry-run') active = (await built.deps.store.load()).state.blocks.length;
   } finally {
     await built.close();
   }
+  if (active !== undefined) process.stdout.write(`${emfLine('ActiveNaclBlocks', active)}\n`);
   if (local) {
     // stdout carries only the planned calls (one JSON object a line); everything else goes to stderr
     for (const s of outcome.skipped) process.stderr.write(`${JSON.stringify({ skipped: s })}\n`);

@@ -2,7 +2,7 @@
  * nacl-responder in AWS mode: EC2 and EventBridge control-plane calls through aws-sdk-client-mock (exact inputs
  * asserted), state and audit in a real S3-compatible server (s3rver on 127.0.0.1).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   CreateNetworkAclEntryCommand,
@@ -103,10 +103,19 @@ describe('nacl-responder AWS mode', () => {
   it('re-reads the NACLs of the finding VPC, creates the deny, stores state, audits and notifies', async () => {
     // Prepare
     ec2.on(CreateNetworkAclEntryCommand).resolves({});
+    const written: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (written.push(String(c)), true));
     // Act
-    const summary = await run(await finding());
+    let summary;
+    try {
+      summary = await run(await finding());
+    } finally {
+      stdout.mockRestore();
+    }
     // Assess
     expect(summary).toMatchObject({ kind: 'block', mode: 'aws', calls: 1 });
+    // the dashboard metric: blocks in force after the run, as an EMF line
+    expect(written.map((w) => JSON.parse(w)).find((m) => 'ActiveNaclBlocks' in m)).toMatchObject({ ActiveNaclBlocks: 1 });
     expect(ec2.commandCalls(DescribeNetworkAclsCommand).map((c) => c.args[0].input)).toEqual([{ Filters: [{ Name: 'vpc-id', Values: ['vpc-0123456789abcdef0'] }], NextToken: undefined }]);
     expect(ec2.commandCalls(CreateNetworkAclEntryCommand).map((c) => c.args[0].input)).toEqual([CREATE_1]);
     const state = (await s3Json(`${process.env.LAKE_PREFIX}state/nacl-responder.json`)) as { blocks: unknown[] };
