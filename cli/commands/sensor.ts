@@ -26,7 +26,7 @@ export interface DecodeResultSummary {
 }
 
 /** `netwatch sensor decode`: streams a pcap/pcapng through the sensor pipeline. */
-export async function runDecode(file: string, o: DecodeOptions, write: (s: string) => boolean | Promise<void> = defaultWrite): Promise<DecodeResultSummary> {
+export async function runDecode(file: string, o: DecodeOptions, write: (chunk: Uint8Array) => boolean | Promise<void> = defaultWrite): Promise<DecodeResultSummary> {
   let size: number;
   try {
     const st = await stat(file);
@@ -41,16 +41,11 @@ export async function runDecode(file: string, o: DecodeOptions, write: (s: strin
   const stem = `${basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${createHash('sha1').update(`${file}:${size}`).digest('hex').slice(0, 10)}`;
   // the sink pulls in the AWS SDK (S3); load it only when writing objects
   const sink: PartitionedSink | null = o.out ? new (await import('../../sensor-ami/src/sink.ts')).PartitionedSink({ out: o.out, stem }) : null;
-  let lines: string[] = [];
-  let lineBytes = 0;
+  const lines = new LineBuffer();
   const sensor = new Sensor(
     (rec: EveRecord) => {
       if (sink) sink.add(rec);
-      else {
-        const l = JSON.stringify(rec);
-        lines.push(l);
-        lineBytes += l.length;
-      }
+      else lines.add(JSON.stringify(rec));
     },
     { streamParsers: defaultStreamParsers, communityIdSeed: seed, mirror: await loadVniMap(o.vniMap) },
   );
@@ -60,10 +55,8 @@ export async function runDecode(file: string, o: DecodeOptions, write: (s: strin
   let lastProgress = started;
   let done = 0;
   const flushLines = async (): Promise<void> => {
-    if (lines.length === 0) return;
-    const chunk = `${lines.join('\n')}\n`;
-    lines = [];
-    lineBytes = 0;
+    const chunk = lines.take();
+    if (chunk === null) return;
     const ok = write(chunk);
     if (ok instanceof Promise) await ok;
     else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
@@ -71,7 +64,7 @@ export async function runDecode(file: string, o: DecodeOptions, write: (s: strin
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     reader.push(chunk as Uint8Array);
     done += (chunk as Uint8Array).length;
-    if (lineBytes > 1 << 16) await flushLines();
+    if (lines.full) await flushLines();
     if (showProgress && performance.now() - lastProgress > 250) {
       lastProgress = performance.now();
       const pct = size ? Math.floor((done / size) * 100) : 100;
@@ -105,8 +98,46 @@ async function loadVniMap(path: string | undefined): Promise<VniLookup | undefin
   return vniLookupFrom(raw, path);
 }
 
-function defaultWrite(s: string): boolean {
-  return process.stdout.write(s);
+function defaultWrite(chunk: Uint8Array): boolean {
+  return process.stdout.write(chunk);
+}
+
+/**
+ * EVE lines encoded straight into a large byte buffer (UTF-8, '\n' after each), handed to stdout a chunk at a time:
+ * no array of line strings, no join, no second copy of every byte as one big string.
+ */
+class LineBuffer {
+  private static readonly SIZE = 1 << 20;
+  private buf = Buffer.allocUnsafe(LineBuffer.SIZE);
+  private len = 0;
+
+  /** Past this much, the reader loop hands the chunk to the writer. */
+  get full(): boolean {
+    return this.len >= LineBuffer.SIZE - (LineBuffer.SIZE >> 3);
+  }
+
+  add(line: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit
+    const need = line.length * 3 + 1;
+    if (this.buf.length - this.len < need) this.grow(need);
+    this.len += this.buf.write(line, this.len, 'utf8');
+    this.buf[this.len++] = 10;
+  }
+
+  /** The filled bytes, or null when empty; the next lines go to a fresh buffer (the writer may keep this one). */
+  take(): Buffer | null {
+    if (this.len === 0) return null;
+    const out = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(LineBuffer.SIZE);
+    this.len = 0;
+    return out;
+  }
+
+  private grow(need: number): void {
+    const nb = Buffer.allocUnsafe(Math.max(LineBuffer.SIZE, this.len + need));
+    this.buf.copy(nb, 0, 0, this.len);
+    this.buf = nb;
+  }
 }
 
 export function registerSensor(program: Command): void {

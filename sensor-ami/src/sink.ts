@@ -6,7 +6,8 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../shared/aws/clients.ts';
 
@@ -18,6 +19,8 @@ export interface SinkOptions {
   maxBytes?: number;
   maxAgeMs?: number;
 }
+
+const gzipAsync = promisify(gzip);
 
 interface Batch {
   key: string;
@@ -82,9 +85,14 @@ export class PartitionedSink {
     const n = (this.seq.get(b.key) ?? 0) + 1;
     this.seq.set(b.key, n);
     const rel = `${b.key}/${this.opts.stem}-${String(n).padStart(5, '0')}.json.gz`;
-    const body = gzipSync(`${b.lines.join('\n')}\n`);
-    // writes are chained so close() can await all of them, and an error surfaces there
-    this.pending = this.pending.then(() => this.write(rel, body));
+    // gzip runs on the libuv thread pool, not on the thread that receives and decodes packets: a synchronous gzip of
+    // an 8 MiB batch stalls it for ~100 ms, long enough for a busy socket's receive buffer to overflow
+    const body = gzipAsync(`${b.lines.join('\n')}\n`);
+    body.catch(() => {
+      // reported where it is awaited (below); this only keeps the rejection from counting as unhandled meanwhile
+    });
+    // writes are chained (in batch order) so close() can await all of them, and an error surfaces there
+    this.pending = this.pending.then(async () => this.write(rel, await body));
   }
 
   private async write(rel: string, body: Uint8Array): Promise<void> {

@@ -4,7 +4,7 @@
  * directions hash alike. ICMP/ICMPv6 use type and code as ports, with request/reply types mapped to each other;
  * protocols without ports hash only the addresses. Computed once per record, never per packet.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { IpProto, type Tuple } from './decode.ts';
 
 /** Type -> counterpart type (spec: "ICMP port equivalents"); a type not listed is one-way. */
@@ -84,5 +84,5 @@ export function communityId(t: Tuple, seed = 0): string {
     out[o++] = b >> 8;
     out[o++] = b & 0xff;
   }
-  return `1:${createHash('sha1').update(out.subarray(0, o)).digest('base64')}`;
+  return `1:${hash('sha1', out.subarray(0, o), 'base64')}`;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AppAnomalyCode } from './anomalies.ts';
 import { escapeBytes } from './text.ts';
 import type { AnomalyFn, AppSink, Direction, EveTls, StreamParser } from './types.ts';
@@ -308,12 +308,36 @@ export function parseServerHello(b: Uint8Array, start: number, stop: number, onA
   return hello;
 }
 
+/**
+ * Fingerprint memo: the same client and server stacks send the same hellos again and again (that is why JA3/JA4
+ * identify them), so each distinct fingerprint input is hashed once. Keyed by the exact input string; bounded (cleared
+ * when full) so hostile variety costs memory no more than MEMO_MAX entries.
+ */
+const MEMO_MAX = 4096;
+const md5Memo = new Map<string, string>();
+const ja4Memo = new Map<string, string>();
+
+function memo(m: Map<string, string>, key: string, f: (k: string) => string): string {
+  let v = m.get(key);
+  if (v === undefined) {
+    if (m.size >= MEMO_MAX) m.clear();
+    v = f(key);
+    m.set(key, v);
+  }
+  return v;
+}
+
+/** One-shot crypto.hash: no Hash object per call (about twice as fast as createHash for short inputs). */
+function md5Hex(s: string): string {
+  return hash('md5', s, 'hex');
+}
+
 function md5(s: string): string {
-  return createHash('md5').update(s).digest('hex');
+  return memo(md5Memo, s, md5Hex);
 }
 
 function sha12(s: string): string {
-  return createHash('sha256').update(s).digest('hex').slice(0, 12);
+  return hash('sha256', s, 'hex').slice(0, 12);
 }
 
 export function ja3String(h: ClientHelloInfo): string {
@@ -347,6 +371,13 @@ function isAlnum(c: number): boolean {
 
 /** JA4 (FoxIO, TLS over TCP): `t13d1516h2_<sha256(ciphers)[:12]>_<sha256(exts_sigalgs)[:12]>`. */
 export function ja4(h: ClientHelloInfo): string {
+  // everything JA4 reads, in one key (ja3String holds version, ciphers and extensions in order)
+  const a = h.firstAlpn;
+  const key = `${ja3String(h)}|${h.supportedVersions.join('-')}|${h.sigAlgs.join('-')}|${a === undefined ? '' : a.join('-')}`;
+  return memo(ja4Memo, key, () => ja4Compute(h));
+}
+
+function ja4Compute(h: ClientHelloInfo): string {
   const versions = h.supportedVersions.filter((v) => !isGrease(v));
   const top = versions.length > 0 ? Math.max(...versions) : h.version;
   const ver = JA4_VERSIONS[top] ?? '00';
@@ -607,7 +638,7 @@ export class TlsParser implements StreamParser {
       return;
     }
     const len = u24(b, 3);
-    const info = parseCertificate(b, 6, 6 + len);
+    const info = cachedCertificate(b, 6, 6 + len);
     if (info === null) this.onAnomaly('tls.certificate_invalid');
     else this.cert = info;
   }
@@ -650,6 +681,35 @@ export class TlsParser implements StreamParser {
     if (alpn !== undefined) tls.alpn = alpn;
     this.sink.tls(tls);
   }
+}
+
+/**
+ * Servers present the same certificate to every client: parse (and SHA-1) each distinct DER once. Keyed by an FNV-1a
+ * hash of the bytes and confirmed by comparing every byte, so a collision can only cost a re-parse, never a wrong
+ * record; bounded like the fingerprint memo.
+ */
+const certMemo = new Map<number, { der: Uint8Array; info: CertInfo | null }>();
+
+function cachedCertificate(b: Uint8Array, start: number, stop: number): CertInfo | null {
+  let h = 0x811c9dc5;
+  for (let i = start; i < stop; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  h = (h ^ (stop - start)) & 0x3fffffff;
+  const hit = certMemo.get(h);
+  if (hit !== undefined && hit.der.length === stop - start) {
+    const d = hit.der;
+    let same = true;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] !== b[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit.info;
+  }
+  const info = parseCertificate(b, start, stop);
+  if (certMemo.size >= MEMO_MAX) certMemo.clear();
+  certMemo.set(h, { der: b.slice(start, stop), info });
+  return info;
 }
 
 function isTls13(s: ServerHelloInfo | null): boolean {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { escapeBytes, toHex } from './text.ts';
 
 /*
@@ -207,7 +207,7 @@ export function parseCertificate(b: Uint8Array, start: number, stop: number): Ce
   const subjectT = tlv(b, validity.end, tbs.end);
   const subject = subjectT === null ? null : name(b, subjectT);
   if (notbefore === null || notafter === null || subject === null) return null;
-  const fp = createHash('sha1').update(b.subarray(start, cert.end)).digest('hex');
+  const fp = hash('sha1', b.subarray(start, cert.end), 'hex');
   return {
     subject,
     issuerdn: issuer,

@@ -20,8 +20,8 @@ const spawnDecode = (...args: string[]) => spawnSync(process.execPath, ['bin/net
 /** In-process run of the same command code path; stdout lines collected. */
 async function run(file: string, o: { vniMap?: string; out?: string } = {}) {
   let stdout = '';
-  const r = await runDecode(file, { progress: false, ...o }, (s) => {
-    stdout += s;
+  const r = await runDecode(file, { progress: false, ...o }, (chunk) => {
+    stdout += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
     return true;
   });
   return { stdout, ...r };
