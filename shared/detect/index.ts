@@ -64,8 +64,12 @@ class SmallSet<T> {
       this.size = 1;
       return;
     }
-    if (v === this.first || this.rest?.has(v) || this.size >= cap) return;
-    (this.rest ??= new Set()).add(v);
+    // a full set ignores new members: test the cap before hashing
+    if (this.size >= cap || v === this.first) return;
+    let rest = this.rest;
+    if (rest === undefined) this.rest = rest = new Set();
+    else if (rest.has(v)) return;
+    rest.add(v);
     this.size++;
   }
   only(): T | undefined {
@@ -154,9 +158,17 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
   const sources = new Map<number, Map<string, SourceState>>();
   const deniedSrc = new Map<number, Map<string, DenyState>>();
   const deniedDst = new Map<number, Map<string, DenyState>>();
+  // records of one object fall mostly in one window: remember the last bucket looked up per map
+  const lastBucket = new Map<Map<number, Map<string, unknown>>, { w: number; b: Map<string, unknown> }>();
   const bucket = <T,>(m: Map<number, Map<string, T>>, w: number): Map<string, T> => {
+    const last = lastBucket.get(m as Map<number, Map<string, unknown>>);
+    if (last !== undefined && last.w === w) return last.b as Map<string, T>;
     let b = m.get(w);
     if (!b) m.set(w, (b = new Map()));
+    if (last) {
+      last.w = w;
+      last.b = b;
+    } else lastBucket.set(m as Map<number, Map<string, unknown>>, { w, b });
     return b;
   };
   function* all<T>(m: Map<number, Map<string, T>>): Generator<T> {
