@@ -10,11 +10,18 @@
  * reason on stderr.
  */
 import cluster from 'node:cluster';
+import { isMainThread } from 'node:worker_threads';
 import { main } from './program.ts';
 
-const lost = cluster.isPrimary ? watchWorkers() : null;
-process.exitCode = await main(process.argv);
-if (lost?.()) process.exitCode = 1;
+// The daemon's decode thread loads this same bundle (its code is inside); only the main thread runs the program.
+// In the thread, evaluating daemon.ts (the bundle initialises dynamically imported modules lazily) starts the decoder.
+if (isMainThread) {
+  const lost = cluster.isPrimary ? watchWorkers() : null;
+  process.exitCode = await main(process.argv);
+  if (lost?.()) process.exitCode = 1;
+} else {
+  await import('../src/daemon.ts');
+}
 // A `workers > 1` child lets go of its IPC channel itself once it has flushed (daemon.ts: cluster.worker.disconnect(),
 // acknowledged by the primary). Closing the channel a second time here raced that acknowledgement and crashed the
 // primary with EPIPE, so the bundle no longer does.

@@ -4,6 +4,13 @@
  * records into gzip JSON-lines objects under `sensor/event_type=…/dt=…/hour=…/` (local dir or S3), serves a health
  * endpoint for the NLB check, and prints CloudWatch Embedded Metric Format lines on stdout.
  *
+ * Threads: the main thread only receives. Each datagram is copied into a batch (a transferable ArrayBuffer:
+ * [u32 length | f64 receive time µs | bytes]…) that goes to a decode thread when it holds 64 KiB or is 2 ms old;
+ * the decode thread runs the Sensor, the sink (JSON, gzip, writes) and the VNI map reloads, and hands the buffer back
+ * for reuse. So decoding, record building and output never delay the socket reads, and a second core does that work.
+ * Batches in flight are bounded (MAX_BATCHES_IN_FLIGHT); past that, datagrams are dropped and counted (`queueDrops`),
+ * never silently.
+ *
  * Port sharing: `workers > 1` forks one process per worker (node:cluster); each binds the same UDP port with
  * SO_REUSEPORT (`reusePort: true`), so the kernel spreads datagrams across workers by a hash of the outer 4-tuple
  * (each mirror source/NLB flow sticks to one worker, which keeps a flow's packets together). Only the primary
@@ -11,10 +18,12 @@
  */
 import cluster from 'node:cluster';
 import { createSocket, type Socket } from 'node:dgram';
+import { readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
-import { hostname } from 'node:os';
+import { hostname, setPriority } from 'node:os';
 import { resolve } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../shared/aws/clients.ts';
 import { UsageError } from '../../shared/errors.ts';
@@ -55,7 +64,49 @@ export interface DaemonStats {
   bytesWritten: number;
   kernelDrops: number;
   rcvbuf: number;
+  /** Datagrams received but dropped because the decode thread was MAX_BATCHES_IN_FLIGHT batches behind. */
+  queueDrops: number;
 }
+
+/** What the decode thread reports (periodically and once more when stopped). */
+interface DecoderStats {
+  decoded: number;
+  anomalies: number;
+  flows: number;
+  records: number;
+  objects: number;
+  bytesWritten: number;
+}
+
+interface DecoderConfig {
+  marker: typeof DECODER_MARKER;
+  out: string;
+  stem: string;
+  flushBytes: number;
+  flushSeconds: number;
+  vniMap?: string;
+  vniReloadSeconds: number;
+  vni: Map<number, MirrorInfo>;
+}
+
+type ToDecoder = { t: 'batch'; buf: ArrayBuffer; used: number } | { t: 'stop' };
+type FromDecoder = { t: 'ready' } | { t: 'free'; buf: ArrayBuffer } | { t: 'stats'; stats: DecoderStats; final: boolean };
+
+const DECODER_MARKER = 'netwatch-sensor-decoder';
+/** Batch capacity: SEND_AT plus room for the largest datagram (64 KiB) on top. */
+const BATCH_BYTES = 128 * 1024 + 64;
+/**
+ * A batch goes to the decode thread once it holds this much, or SEND_AFTER_MS after its first datagram. Why: a
+ * postMessage costs about as much as receiving a datagram, so it must carry many (64 KiB ≈ 100 mirrored packets);
+ * 2 ms bounds the added latency when traffic is light.
+ */
+const SEND_AT = 64 * 1024;
+const SEND_AFTER_MS = 2;
+/** Why 1024 (≤ 128 MiB): about 1 s of a saturated 1 Gbit/s link queued for the decode thread before drops start. */
+const MAX_BATCHES_IN_FLIGHT = 1024;
+const DECODE_THREAD_NICE = 10;
+/** Per datagram in a batch: u32 length + f64 receive time (µs). */
+const RECORD_HEADER = 12;
 
 export function parseHostPort(s: string, flag: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
@@ -95,20 +146,93 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const health = o.health ? parseHostPort(o.health, '--health') : null;
   const emit = o.metricsOut ?? ((l: string) => void process.stdout.write(`${l}\n`));
   const stem = `${hostname().replace(/[^A-Za-z0-9-]/g, '_')}-${process.pid}-${Date.now()}`;
-  const sink = new PartitionedSink({ out: o.out, stem, maxBytes: o.flushBytes ?? 8 << 20, maxAgeMs: (o.flushSeconds ?? 60) * 1000 });
 
-  let vni = new Map<number, MirrorInfo>();
-  if (o.vniMap) vni = await loadVniMapFrom(o.vniMap);
-  const sensor = new Sensor((rec) => sink.add(rec), { streamParsers: defaultStreamParsers, mirror: (v) => vni.get(v) });
+  // the first VNI map is loaded here, so a bad one fails the start with its own error (exit 2 for a ConfigError)
+  const vni = o.vniMap ? await loadVniMapFrom(o.vniMap) : new Map<number, MirrorInfo>();
+  const config: DecoderConfig = {
+    marker: DECODER_MARKER,
+    out: o.out,
+    stem,
+    flushBytes: o.flushBytes ?? 8 << 20,
+    flushSeconds: o.flushSeconds ?? 60,
+    vniMap: o.vniMap,
+    vniReloadSeconds: o.vniReloadSeconds ?? 300,
+    vni,
+  };
+  const decoder = new Worker(new URL(import.meta.url), { workerData: config });
+  let dec: DecoderStats = { decoded: 0, anomalies: 0, flows: 0, records: 0, objects: 0, bytesWritten: 0 };
+  let failure: Error | null = null;
+  let onFinal: (() => void) | null = null;
+  const pool: ArrayBuffer[] = [];
+  let inFlight = 0;
+  decoder.on('message', (m: FromDecoder) => {
+    if (m.t === 'free') {
+      inFlight--;
+      if (pool.length < 64) pool.push(m.buf);
+    } else if (m.t === 'stats') {
+      dec = m.stats;
+      if (m.final) onFinal?.();
+    }
+  });
+  const exited = new Promise<void>((res) => decoder.once('exit', () => res()));
+  decoder.on('error', (err: Error) => {
+    // the decode thread died (its per-datagram try/catch did not hold, or an output write failed): health turns 503
+    // and stop() reports it, so the process exits 1 and systemd restarts it
+    failure = err;
+    onFinal?.();
+  });
+  await new Promise<void>((res, rej) => {
+    const ready = (m: FromDecoder): void => {
+      if (m.t !== 'ready') return;
+      decoder.off('message', ready);
+      decoder.off('error', rej);
+      res();
+    };
+    decoder.on('message', ready);
+    decoder.once('error', rej);
+  });
 
   let received = 0;
   let receivedBytes = 0;
+  let queueDrops = 0;
+  let batch: ArrayBuffer | null = null;
+  let view: DataView | null = null;
+  let bytes: Uint8Array | null = null;
+  let used = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const send = (): void => {
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (batch === null || used === 0) return;
+    const msg: ToDecoder = { t: 'batch', buf: batch, used };
+    decoder.postMessage(msg, [batch]);
+    inFlight++;
+    batch = view = bytes = null;
+    used = 0;
+  };
   const sock: Socket = createSocket({ type: listen.host.includes(':') ? 'udp6' : 'udp4', reusePort: (o.workers ?? 1) > 1, recvBufferSize: o.rcvbuf ?? 32 << 20 });
   sock.on('message', (msg: Buffer) => {
     received++;
     receivedBytes += msg.length;
-    // Sensor.datagram has the last-resort try/catch: one bad datagram never stops the daemon
-    sensor.datagram(msg, 0, msg.length, Date.now() * 1000);
+    const need = RECORD_HEADER + msg.length;
+    if (batch !== null && used + need > BATCH_BYTES) send();
+    if (batch === null) {
+      if (inFlight >= MAX_BATCHES_IN_FLIGHT) {
+        queueDrops++;
+        return;
+      }
+      batch = pool.pop() ?? new ArrayBuffer(BATCH_BYTES);
+      view = new DataView(batch);
+      bytes = new Uint8Array(batch);
+    }
+    (view as DataView).setUint32(used, msg.length, true);
+    (view as DataView).setFloat64(used + 4, Date.now() * 1000, true);
+    (bytes as Uint8Array).set(msg, used + RECORD_HEADER);
+    used += need;
+    if (used >= SEND_AT) send();
+    else timer ??= setTimeout(send, SEND_AFTER_MS);
   });
   await new Promise<void>((res, rej) => {
     sock.once('error', rej);
@@ -129,19 +253,20 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const stats = (): DaemonStats => ({
     received,
     receivedBytes,
-    records: sink.stats.records,
-    objects: sink.stats.objects,
-    bytesWritten: sink.stats.bytes_written,
+    records: dec.records,
+    objects: dec.objects,
+    bytesWritten: dec.bytesWritten,
     kernelDrops,
     rcvbuf,
+    queueDrops,
   });
 
   let server: Server | null = null;
   if (health) {
     server = createServer((req, res) => {
       if (req.url === '/health' || req.url === '/') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'ok', ...stats(), uptime_s: Math.round(process.uptime()) }));
+        res.writeHead(failure ? 503 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: failure ? 'decoder_failed' : 'ok', ...stats(), uptime_s: Math.round(process.uptime()) }));
       } else {
         res.writeHead(404).end();
       }
@@ -149,25 +274,19 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     await new Promise<void>((res) => server?.listen(health.port, health.host, res));
   }
 
-  const tick = setInterval(() => {
-    sensor.tick(Date.now() * 1000);
-    void sink.flushDue();
-  }, 1000);
   let last = { received: 0, records: 0, bytes: 0, anomalies: 0 };
   const metrics = setInterval(async () => {
     kernelDrops = (await kernelRcvbufErrors()) - drops0;
-    const st = sensor.stats();
-    const anomalies = Object.values(st.anomalies).reduce((a, b) => a + b, 0);
     const m = {
       Received: received - last.received,
-      Decoded: st.decoded,
+      Decoded: dec.decoded,
       KernelDrops: kernelDrops,
-      Anomalies: anomalies - last.anomalies,
-      Flows: st.flows.active,
-      Records: sink.stats.records - last.records,
-      BytesWritten: sink.stats.bytes_written - last.bytes,
+      Anomalies: dec.anomalies - last.anomalies,
+      Flows: dec.flows,
+      Records: dec.records - last.records,
+      BytesWritten: dec.bytesWritten - last.bytes,
     };
-    last = { received, records: sink.stats.records, bytes: sink.stats.bytes_written, anomalies };
+    last = { received, records: dec.records, bytes: dec.bytesWritten, anomalies: dec.anomalies };
     emit(
       JSON.stringify({
         _aws: {
@@ -196,9 +315,58 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       }),
     );
   }, (o.metricsSeconds ?? 60) * 1000);
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      clearInterval(metrics);
+      await new Promise<void>((res) => sock.close(() => res()));
+      // the last partial batch, then the decode thread ends every flow, flushes every batch and reports
+      send();
+      if (failure === null) {
+        const final = new Promise<void>((res) => {
+          onFinal = res;
+        });
+        const msg: ToDecoder = { t: 'stop' };
+        decoder.postMessage(msg);
+        await final;
+      }
+      await exited;
+      if (server) await new Promise<void>((res) => server?.close(() => res()));
+      if (failure !== null) throw new Error(`sensor decode thread failed: ${(failure as Error).message}`, { cause: failure });
+    })();
+    return stopping;
+  };
+  const addr = server?.address();
+  return { udpPort, healthPort: addr && typeof addr === 'object' ? addr.port : null, stats, stop };
+}
+
+/**
+ * The decode thread (see the file comment): Sensor + sink + VNI map reloads, fed batches of datagrams by the main
+ * thread. Reports stats every 500 ms and once more, final, after a stop has flushed everything.
+ */
+async function decoderThread(cfg: DecoderConfig): Promise<void> {
+  const port = parentPort;
+  if (port === null) return;
+  lowerThreadPriority();
+  const sink = new PartitionedSink({ out: cfg.out, stem: cfg.stem, maxBytes: cfg.flushBytes, maxAgeMs: cfg.flushSeconds * 1000 });
+  let vni = cfg.vni;
+  const sensor = new Sensor((rec) => sink.add(rec), { streamParsers: defaultStreamParsers, mirror: (v) => vni.get(v) });
+  const snapshot = (): DecoderStats => {
+    const st = sensor.stats();
+    let anomalies = 0;
+    for (const k in st.anomalies) anomalies += st.anomalies[k] as number;
+    return { decoded: st.decoded, anomalies, flows: st.flows.active, records: sink.stats.records, objects: sink.stats.objects, bytesWritten: sink.stats.bytes_written };
+  };
+  const post = (m: FromDecoder, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer ?? []);
+  const tick = setInterval(() => {
+    sensor.tick(Date.now() * 1000);
+    void sink.flushDue();
+  }, 1000);
+  const report = setInterval(() => post({ t: 'stats', stats: snapshot(), final: false }), 500);
   let reload: NodeJS.Timeout | null = null;
-  if (o.vniMap) {
-    const src = o.vniMap;
+  if (cfg.vniMap) {
+    const src = cfg.vniMap;
     reload = setInterval(() => {
       loadVniMapFrom(src).then(
         (m) => {
@@ -208,25 +376,57 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
           // keep the last good map; a half-written object must not blank the labels
         },
       );
-    }, (o.vniReloadSeconds ?? 300) * 1000);
+    }, cfg.vniReloadSeconds * 1000);
   }
-
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      clearInterval(tick);
-      clearInterval(metrics);
-      if (reload) clearInterval(reload);
-      await new Promise<void>((res) => sock.close(() => res()));
-      sensor.finish();
-      await sink.close();
-      if (server) await new Promise<void>((res) => server?.close(() => res()));
-    })();
-    return stopping;
-  };
-  const addr = server?.address();
-  return { udpPort, healthPort: addr && typeof addr === 'object' ? addr.port : null, stats, stop };
+  port.on('message', (m: ToDecoder) => {
+    if (m.t === 'batch') {
+      const view = new DataView(m.buf);
+      const bytes = new Uint8Array(m.buf);
+      for (let o = 0; o + RECORD_HEADER <= m.used; ) {
+        const len = view.getUint32(o, true);
+        const ts = view.getFloat64(o + 4, true);
+        const start = o + RECORD_HEADER;
+        if (start + len > m.used) break; // cannot happen (the main thread writes whole records); never read past
+        // Sensor.datagram has the last-resort try/catch: one bad datagram never stops the daemon
+        sensor.datagram(bytes, start, len, ts);
+        o = start + len;
+      }
+      post({ t: 'free', buf: m.buf }, [m.buf]);
+      return;
+    }
+    clearInterval(tick);
+    clearInterval(report);
+    if (reload) clearInterval(reload);
+    sensor.finish();
+    sink.close().then(
+      () => {
+        post({ t: 'stats', stats: snapshot(), final: true });
+        port.close();
+      },
+      (err: unknown) => {
+        // surfaces in the main thread as the worker's 'error' event
+        throw err;
+      },
+    );
+  });
+  post({ t: 'ready' });
 }
+
+/**
+ * Linux: the decode thread runs at nice 10, so when the cores are busy the receiving thread (and whatever else the box
+ * runs) is scheduled first; decoding catches up from the queue, which is what the queue is for. setpriority() on a
+ * thread id affects only that thread; /proc/thread-self names it. Elsewhere this does nothing.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, DECODE_THREAD_NICE);
+  } catch {
+    // not Linux, or not allowed: the thread keeps the process's priority
+  }
+}
+
+if (!isMainThread && (workerData as DecoderConfig | null)?.marker === DECODER_MARKER) void decoderThread(workerData as DecoderConfig);
 
 /**
  * Runs until SIGTERM/SIGINT. With workers > 1 the primary forks workers (each a full daemon on the shared port) and
@@ -288,7 +488,7 @@ async function mainFromConfig(argv: string[]): Promise<void> {
   await runDaemon(cfg);
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.filename) {
+if (isMainThread && process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.filename) {
   mainFromConfig(process.argv).catch((err: unknown) => {
     process.stderr.write(`vxlan-sensor: ${(err as Error).message}\n`);
     process.exit(1);

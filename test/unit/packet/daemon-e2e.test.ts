@@ -87,7 +87,7 @@ describe('netwatch sensor run (daemon, end to end over UDP on 127.0.0.1)', () =>
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((res) => child.once('exit', res));
     // Assess
-    expect(health).toMatchObject({ status: 'ok', received: dgs.length });
+    expect(health).toMatchObject({ status: 'ok', received: dgs.length, queueDrops: 0 });
     expect(code).toBe(0);
     const written = walk(join(out, 'sensor')).flatMap((f) =>
       gunzipSync(readFileSync(f)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as EveRecord),
