@@ -3,7 +3,7 @@
  * every known flow-log field (INT32/INT64/STRING as the AWS field table says), extra_fields for unknown future
  * fields, then the enrichment columns.
  */
-import { Int32Column, Int64Column, Utf8Column, type Column, type RawColumn } from './columns.ts';
+import { Int32Column, Int64Column, releaseRawColumn, Utf8Column, type Column, type RawColumn } from './columns.ts';
 import { FLOW_LOG_FIELDS, type FieldType } from './fields.ts';
 import type { LineView } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
@@ -88,13 +88,19 @@ export interface RawBatch {
   columns: RawColumn[];
 }
 
-/** Every ArrayBuffer a raw batch uses, to transfer it to a worker without copying. */
+/** Every ArrayBuffer a raw batch uses, to transfer it to a worker (and back) without copying. */
 export function rawBatchBuffers(raw: RawBatch): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
   for (const c of raw.columns) {
+    if (c.kind === 'null') continue;
     for (const a of [c.valid, c.data, c.kind === 'utf8' ? c.offsets : undefined]) if (a) set.add(a.buffer as ArrayBuffer);
   }
   return [...set];
+}
+
+/** Gives a frozen batch's buffers back to this thread's column pool once nothing reads them any more. */
+export function releaseRawBatch(raw: RawBatch): void {
+  for (const c of raw.columns) releaseRawColumn(c);
 }
 
 const COLUMN_INDEX = new Map(LAKE_COLUMNS.map((c, i) => [c.name, i]));

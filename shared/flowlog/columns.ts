@@ -3,97 +3,121 @@
  * buffers (no JS string per field), and the lake writer hands the buffers to Arrow without another copy.
  * INT64 values are kept as float64 while building (flow-log counters and unix seconds are far below 2^53) and
  * converted to little-endian int64 words once, when the column is frozen.
+ *
+ * Memory: a column allocates nothing until its first non-null value (most of the 68 lake columns are absent from
+ * any one format and stay all-null: they freeze as a `null` raw column of just a length), and its buffers come
+ * from the thread's pool (pool.ts) and go back there once the part is encoded.
  */
+import { columnPool } from './pool.ts';
 
 /** A frozen column as plain typed arrays: what crosses to the Parquet worker thread (transferable, no Arrow objects). */
 export type RawColumn =
   | { kind: 'utf8'; length: number; nullCount: number; valid?: Uint8Array; offsets: Int32Array; data: Uint8Array }
   | { kind: 'int32'; length: number; nullCount: number; valid?: Uint8Array; data: Int32Array }
-  | { kind: 'int64'; length: number; nullCount: number; valid?: Uint8Array; data: Float64Array };
+  | { kind: 'int64'; length: number; nullCount: number; valid?: Uint8Array; data: Float64Array }
+  /** every value NULL: nothing but the length (the encoder makes the zeroed buffers Arrow wants) */
+  | { kind: 'null'; type: 'utf8' | 'int32' | 'int64'; length: number };
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
-function growBytes(buf: Uint8Array, need: number): Uint8Array {
-  let cap = buf.length * 2;
-  while (cap < need) cap *= 2;
-  const next = new Uint8Array(cap);
+function takeU8(bytes: number): Uint8Array {
+  return new Uint8Array(columnPool.take(bytes));
+}
+
+/** A larger pooled copy of buf (the old one goes back to the pool); zeroed beyond the copied bytes when asked. */
+function growU8(buf: Uint8Array, need: number, zero: boolean): Uint8Array {
+  const next = takeU8(Math.max(need, buf.length * 2));
   next.set(buf);
+  if (zero) next.fill(0, buf.length);
+  columnPool.give(buf.buffer as ArrayBuffer);
   return next;
+}
+
+/** Gives every buffer of a frozen column back to this thread's pool (after encoding, or when a part is dropped). */
+export function releaseRawColumn(c: RawColumn): void {
+  if (c.kind === 'null') return;
+  if (c.valid) columnPool.give(c.valid.buffer as ArrayBuffer);
+  columnPool.give(c.data.buffer as ArrayBuffer);
+  if (c.kind === 'utf8') columnPool.give(c.offsets.buffer as ArrayBuffer);
 }
 
 abstract class BaseColumn {
   length = 0;
   nullCount = 0;
-  protected valid: Uint8Array;
+  /** validity bits, allocated at the first non-null value; bits are only ever set, unset means NULL */
+  protected valid: Uint8Array | undefined;
+  protected readonly capacity: number;
 
-  constructor(capacity: number) {
-    this.valid = new Uint8Array(Math.max(8, (capacity + 7) >> 3));
+  constructor(capacity = 1024) {
+    this.capacity = Math.max(8, capacity);
   }
 
   protected markValid(i: number): void {
     const byte = i >> 3;
-    if (byte >= this.valid.length) this.valid = growBytes(this.valid, byte + 1);
-    this.valid[byte]! |= 1 << (i & 7);
-  }
-
-  protected markNull(i: number): void {
-    const byte = i >> 3;
-    if (byte >= this.valid.length) this.valid = growBytes(this.valid, byte + 1);
-    // bits start cleared, nothing to unset
-    this.nullCount++;
+    let v = this.valid;
+    if (v === undefined) {
+      v = this.valid = takeU8(Math.max(byte + 1, this.capacity >> 3));
+      v.fill(0);
+    } else if (byte >= v.length) v = this.valid = growU8(v, byte + 1, true);
+    v[byte]! |= 1 << (i & 7);
   }
 
   /** Appends nulls until the column has n values (columns absent from a format are filled in bulk, lazily). */
   abstract padTo(n: number): void;
 
-  protected padValidity(n: number): void {
-    const bytes = (n + 7) >> 3;
-    if (bytes > this.valid.length) this.valid = growBytes(this.valid, bytes);
-    // validity bits of new slots are already 0 (fresh or grown buffers are zeroed; bits are only ever set)
-    this.nullCount += n - this.length;
-  }
-
   isNull(i: number): boolean {
-    return ((this.valid[i >> 3] ?? 0) & (1 << (i & 7))) === 0;
+    const v = this.valid;
+    return v === undefined || ((v[i >> 3] ?? 0) & (1 << (i & 7))) === 0;
   }
 
+  /** the validity bitmap covering `length` values, or undefined when nothing is NULL */
   protected bitmap(): Uint8Array | undefined {
-    return this.nullCount === 0 ? undefined : this.valid.subarray(0, (this.length + 7) >> 3);
+    if (this.nullCount === 0) return undefined;
+    const bytes = (this.length + 7) >> 3;
+    if (this.valid!.length < bytes) this.valid = growU8(this.valid!, bytes, true);
+    return this.valid!.subarray(0, bytes);
   }
 
   abstract raw(): RawColumn;
-
 
   abstract get(i: number): string | number | null;
 }
 
 export class Utf8Column extends BaseColumn {
-  private bytes: Uint8Array;
-  private offsets: Int32Array;
+  private bytes: Uint8Array | undefined;
+  private offsets: Int32Array | undefined;
   private byteLength = 0;
+  private readonly avgBytes: number;
 
   constructor(capacity = 1024, avgBytes = 16) {
     super(capacity);
-    this.bytes = new Uint8Array(Math.max(64, capacity * avgBytes));
-    this.offsets = new Int32Array(capacity + 1);
+    this.avgBytes = avgBytes;
   }
 
-  private ensureRow(): void {
-    if (this.length + 2 > this.offsets.length) {
-      const next = new Int32Array(this.offsets.length * 2);
-      next.set(this.offsets);
-      this.offsets = next;
+  /** room for one more value; the first call allocates (offsets of the NULLs before it are all 0) */
+  private ensureRow(): Int32Array {
+    let o = this.offsets;
+    if (o === undefined) {
+      o = this.offsets = new Int32Array(columnPool.take(4 * Math.max(this.capacity + 1, this.length + 2)));
+      o.fill(0, 0, this.length + 1);
+      this.bytes = takeU8(this.capacity * this.avgBytes);
+    } else if (this.length + 2 > o.length) {
+      const next = new Int32Array(columnPool.take(8 * o.length));
+      next.set(o);
+      columnPool.give(o.buffer as ArrayBuffer);
+      o = this.offsets = next;
     }
+    return o;
   }
 
   /** Appends src[start, end) as one UTF-8 value. */
   appendBytes(src: Uint8Array, start: number, end: number): void {
-    this.ensureRow();
+    const offsets = this.ensureRow();
     const n = end - start;
     let b = this.byteLength;
-    if (b + n > this.bytes.length) this.bytes = growBytes(this.bytes, b + n);
-    const dst = this.bytes;
+    let dst = this.bytes!;
+    if (b + n > dst.length) dst = this.bytes = growU8(dst, b + n, false);
     if (n < 32) {
       for (let i = start; i < end; i++) dst[b++] = src[i]!;
     } else {
@@ -102,7 +126,7 @@ export class Utf8Column extends BaseColumn {
     }
     this.byteLength = b;
     this.markValid(this.length);
-    this.offsets[++this.length] = b;
+    offsets[++this.length] = b;
   }
 
   appendString(value: string | null | undefined): void {
@@ -110,110 +134,106 @@ export class Utf8Column extends BaseColumn {
       this.appendNull();
       return;
     }
-    this.ensureRow();
+    const offsets = this.ensureRow();
     const max = value.length * 3;
-    if (this.byteLength + max > this.bytes.length) this.bytes = growBytes(this.bytes, this.byteLength + max);
-    const { written } = textEncoder.encodeInto(value, this.bytes.subarray(this.byteLength));
+    if (this.byteLength + max > this.bytes!.length) this.bytes = growU8(this.bytes!, this.byteLength + max, false);
+    const { written } = textEncoder.encodeInto(value, this.bytes!.subarray(this.byteLength));
     this.byteLength += written;
     this.markValid(this.length);
-    this.offsets[++this.length] = this.byteLength;
+    offsets[++this.length] = this.byteLength;
   }
 
   appendNull(): void {
-    this.ensureRow();
-    this.markNull(this.length);
-    this.offsets[++this.length] = this.byteLength;
+    this.padTo(this.length + 1);
   }
 
   padTo(n: number): void {
     if (n <= this.length) return;
-    this.padValidity(n);
-    if (n + 1 > this.offsets.length) {
-      let cap = this.offsets.length * 2;
-      while (cap < n + 1) cap *= 2;
-      const next = new Int32Array(cap);
-      next.set(this.offsets);
-      this.offsets = next;
+    this.nullCount += n - this.length;
+    let o = this.offsets;
+    if (o !== undefined) {
+      if (n + 1 > o.length) {
+        const next = new Int32Array(columnPool.take(4 * Math.max(n + 1, 2 * o.length)));
+        next.set(o.subarray(0, this.length + 1));
+        columnPool.give(o.buffer as ArrayBuffer);
+        o = this.offsets = next;
+      }
+      o.fill(this.byteLength, this.length + 1, n + 1);
     }
-    this.offsets.fill(this.byteLength, this.length + 1, n + 1);
     this.length = n;
   }
 
   get(i: number): string | null {
     if (i < 0 || i >= this.length || this.isNull(i)) return null;
-    return textDecoder.decode(this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!));
+    return textDecoder.decode(this.bytes!.subarray(this.offsets![i]!, this.offsets![i + 1]!));
   }
 
   raw(): RawColumn {
-    return { kind: 'utf8', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), offsets: this.offsets.subarray(0, this.length + 1), data: this.bytes.subarray(0, this.byteLength) };
+    if (this.offsets === undefined) return { kind: 'null', type: 'utf8', length: this.length };
+    return {
+      kind: 'utf8', length: this.length, nullCount: this.nullCount, valid: this.bitmap(),
+      offsets: this.offsets.subarray(0, this.length + 1), data: this.bytes!.subarray(0, this.byteLength),
+    };
   }
-
 }
 
 /** Fixed-width numbers: the value array type is the only difference between INT32 and INT64 (float64 while building). */
 abstract class NumberColumn<A extends Int32Array | Float64Array> extends BaseColumn {
-  protected values: A;
-
-  constructor(capacity: number, values: A) {
-    super(capacity);
-    this.values = values;
-  }
+  protected values: A | undefined;
 
   protected abstract alloc(n: number): A;
 
-  private grow(min: number): void {
-    let cap = this.values.length * 2;
-    while (cap < min) cap *= 2;
-    const next = this.alloc(cap);
-    next.set(this.values);
-    this.values = next;
+  /** values array with room for index i; the first call allocates (slots under NULLs are never read) */
+  private room(i: number): A {
+    let v = this.values;
+    if (v === undefined) v = this.values = this.alloc(Math.max(this.capacity, i + 1));
+    else if (i >= v.length) {
+      const next = this.alloc(Math.max(i + 1, 2 * v.length));
+      next.set(v);
+      columnPool.give(v.buffer as ArrayBuffer);
+      v = this.values = next;
+    }
+    return v;
   }
 
   append(v: number): void {
-    if (this.length >= this.values.length) this.grow(this.length + 1);
-    this.values[this.length] = v;
+    this.room(this.length)[this.length] = v;
     this.markValid(this.length++);
   }
 
   appendNull(): void {
-    if (this.length >= this.values.length) this.grow(this.length + 1);
-    this.values[this.length] = 0;
-    this.markNull(this.length++);
+    this.padTo(this.length + 1);
   }
 
   padTo(n: number): void {
     if (n <= this.length) return;
-    this.padValidity(n);
-    if (n > this.values.length) this.grow(n);
+    this.nullCount += n - this.length;
+    if (this.values !== undefined) this.room(n - 1);
     this.length = n;
   }
 
   get(i: number): number | null {
     if (i < 0 || i >= this.length || this.isNull(i)) return null;
-    return this.values[i]!;
+    return this.values![i]!;
   }
 }
 
 export class Int32Column extends NumberColumn<Int32Array> {
-  constructor(capacity = 1024) {
-    super(capacity, new Int32Array(capacity));
-  }
   protected alloc(n: number): Int32Array {
-    return new Int32Array(n);
+    return new Int32Array(columnPool.take(4 * n));
   }
   raw(): RawColumn {
+    if (this.values === undefined) return { kind: 'null', type: 'int32', length: this.length };
     return { kind: 'int32', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), data: this.values.subarray(0, this.length) };
   }
 }
 
 export class Int64Column extends NumberColumn<Float64Array> {
-  constructor(capacity = 1024) {
-    super(capacity, new Float64Array(capacity));
-  }
   protected alloc(n: number): Float64Array {
-    return new Float64Array(n);
+    return new Float64Array(columnPool.take(8 * n));
   }
   raw(): RawColumn {
+    if (this.values === undefined) return { kind: 'null', type: 'int64', length: this.length };
     return { kind: 'int64', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), data: this.values.subarray(0, this.length) };
   }
 }

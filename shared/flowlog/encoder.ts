@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { rawBatchBuffers, type FlowBatch } from './batch.ts';
+import { columnPool } from './pool.ts';
 
 export interface ParquetEncoder {
   encode(batch: FlowBatch): Promise<Uint8Array>;
@@ -12,7 +13,7 @@ export interface ParquetEncoder {
 
 export const inlineEncoder: ParquetEncoder = {
   // loaded on first use: a process that encodes on a worker never loads Arrow and parquet-wasm itself
-  encode: async (batch) => (await import('./parquet.ts')).rawBatchToParquet(batch.raw()),
+  encode: async (batch) => (await import('./parquet.ts')).batchToParquet(batch),
   close: async () => undefined,
 };
 
@@ -21,7 +22,9 @@ export function workerEncoder(): ParquetEncoder {
   const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   let next = 0;
   let failed: Error | undefined;
-  worker.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => {
+  worker.on('message', (m: { id: number; bytes?: Uint8Array; error?: string; buffers: ArrayBuffer[] }) => {
+    // the part's column buffers come back for the next parts
+    for (const b of m.buffers) columnPool.give(b);
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);

@@ -4,14 +4,16 @@
  * encodes inline instead (encoder.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import type { RawBatch } from './batch.ts';
+import { rawBatchBuffers, type RawBatch } from './batch.ts';
 import { rawBatchToParquet } from './parquet.ts';
 
 parentPort!.on('message', (msg: { id: number; raw: RawBatch }) => {
+  // the column buffers go back to the parsing thread's pool whatever happens here
+  const buffers = rawBatchBuffers(msg.raw);
   try {
     const bytes = rawBatchToParquet(msg.raw);
-    parentPort!.postMessage({ id: msg.id, bytes }, [bytes.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ id: msg.id, bytes, buffers }, [bytes.buffer as ArrayBuffer, ...buffers]);
   } catch (err) {
-    parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
+    parentPort!.postMessage({ id: msg.id, error: (err as Error).message, buffers }, buffers);
   }
 });

@@ -5,9 +5,10 @@
  */
 import { Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, type Data, type DataType } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import { LAKE_COLUMNS, type FlowBatch, type RawBatch } from './batch.ts';
+import { LAKE_COLUMNS, releaseRawBatch, type FlowBatch, type RawBatch } from './batch.ts';
 import type { RawColumn } from './columns.ts';
 import type { FieldType } from './fields.ts';
+import { columnPool } from './pool.ts';
 
 function arrowType(t: FieldType): DataType {
   return t === 'int32' ? new Int32() : t === 'int64' ? new Int64() : new Utf8();
@@ -15,20 +16,39 @@ function arrowType(t: FieldType): DataType {
 
 export const LAKE_SCHEMA = new Schema(LAKE_COLUMNS.map((c) => new Field(c.name, arrowType(c.type), true)));
 
-/** Arrow Data from a raw column (INT64 values are converted from float64 here, once). */
+/**
+ * Zeros shared by every all-NULL column of a part (Arrow wants a bitmap and offsets/values even when every slot is
+ * NULL). One buffer for bitmaps, another for offsets/values: apache-arrow's IPC writer merges consecutive chunks
+ * that overlap in one ArrayBuffer, so a column's bitmap and values must never be views of the same buffer (the
+ * next column's bitmap always sits between two value chunks, so sharing across columns is safe).
+ */
+let zeroBits = new ArrayBuffer(0);
+let zeroValues = new ArrayBuffer(0);
+
+/** Arrow Data from a raw column (INT64 values are converted from float64 here, once, into a pooled buffer). */
 export function rawToData(c: RawColumn): Data {
+  if (c.kind === 'null') {
+    const n = c.length;
+    if (zeroBits.byteLength < (n + 7) >> 3) zeroBits = new ArrayBuffer(Math.max((n + 7) >> 3, 2 * zeroBits.byteLength));
+    if (zeroValues.byteLength < 8 * (n + 1)) zeroValues = new ArrayBuffer(Math.max(8 * (n + 1), 2 * zeroValues.byteLength));
+    const z = zeroValues;
+    const nullBitmap = new Uint8Array(zeroBits, 0, (n + 7) >> 3);
+    if (c.type === 'utf8') return makeData({ type: new Utf8(), length: n, nullCount: n, nullBitmap, valueOffsets: new Int32Array(z, 0, n + 1), data: new Uint8Array(0) });
+    if (c.type === 'int32') return makeData({ type: new Int32(), length: n, nullCount: n, nullBitmap, data: new Int32Array(z, 0, n) });
+    return makeData({ type: new Int64(), length: n, nullCount: n, nullBitmap, data: new BigInt64Array(z, 0, n) });
+  }
   if (c.kind === 'utf8') {
     return makeData({ type: new Utf8(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, valueOffsets: c.offsets, data: c.data });
   }
   if (c.kind === 'int32') return makeData({ type: new Int32(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: c.data });
-  const words = new Int32Array(c.length * 2);
+  const words = new Int32Array(columnPool.take(8 * c.length), 0, 2 * c.length);
   for (let i = 0; i < c.length; i++) {
     const v = c.data[i]!;
-    // non-negative and < 2^53: split into little-endian 32-bit words without BigInt
+    // non-negative and < 2^53: split into little-endian 32-bit words without BigInt (slots under NULLs: any value)
     words[2 * i] = v % 4294967296 | 0;
     words[2 * i + 1] = Math.floor(v / 4294967296) | 0;
   }
-  return makeData({ type: new Int64(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: new BigInt64Array(words.buffer) });
+  return makeData({ type: new Int64(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: new BigInt64Array(words.buffer, 0, c.length) });
 }
 
 export function rawBatchToTable(raw: RawBatch): Table {
@@ -53,11 +73,22 @@ function writerProperties(): parquet.WriterProperties {
 
 /** Arrow → Parquet with parquet-wasm. writeParquet consumes both the table and the properties. */
 export function batchToParquet(batch: FlowBatch): Uint8Array {
-  return rawBatchToParquet(batch.raw());
+  const raw = batch.raw();
+  const bytes = rawBatchToParquet(raw);
+  releaseRawBatch(raw);
+  return bytes;
 }
 
+/**
+ * The raw batch's own buffers are left untouched (the caller gives them back to its pool); the INT64 word buffers
+ * made here go back to this thread's pool as soon as the IPC bytes exist.
+ */
 export function rawBatchToParquet(raw: RawBatch): Uint8Array {
-  const ipc = tableToIPC(rawBatchToTable(raw), 'stream');
-  const table = parquet.Table.fromIPCStream(ipc);
-  return parquet.writeParquet(table, writerProperties());
+  const table = rawBatchToTable(raw);
+  const ipc = tableToIPC(table, 'stream');
+  for (const [i, c] of raw.columns.entries()) {
+    if (c.kind === 'int64') columnPool.give(table.getChildAt(i)!.data[0]!.values.buffer as ArrayBuffer);
+  }
+  const pq = parquet.Table.fromIPCStream(ipc);
+  return parquet.writeParquet(pq, writerProperties());
 }
