@@ -53,27 +53,77 @@ export interface Detectors {
   stats(): DetectStats;
 }
 
-/** A set that stores its first member inline and stops growing at `cap` (counts beyond it are "at least"). */
-class SmallSet<T> {
-  first: T | undefined;
-  rest: Set<T> | undefined;
+/**
+ * A distinct-member set of small non-negative integers (ports as themselves, strings numbered by the detector's
+ * dictionary) that stores its first member inline and stops growing at `cap` (counts beyond it are "at least").
+ * Up to LINEAR members live packed in an Int32Array scanned linearly; beyond that the array becomes an
+ * open-addressing hash table of id + 1 (0 = empty slot) at most half full. Both are a fraction of a Set's memory
+ * (tens of thousands of these are live for a busy object) and cheaper than hashing strings.
+ */
+const LINEAR = 16;
+export class IdSet {
+  first = -1;
+  items: Int32Array | undefined;
   size = 0;
-  add(v: T, cap: number): void {
-    if (this.size === 0) {
-      this.first = v;
+  add(id: number, cap: number): void {
+    const size = this.size;
+    // a full set ignores new members
+    if (size >= cap || id === this.first) return;
+    if (size === 0) {
+      this.first = id;
       this.size = 1;
       return;
     }
-    // a full set ignores new members: test the cap before hashing
-    if (this.size >= cap || v === this.first) return;
-    let rest = this.rest;
-    if (rest === undefined) this.rest = rest = new Set();
-    else if (rest.has(v)) return;
-    rest.add(v);
-    this.size++;
+    // members after the first: packed in items[0, n) while n <= LINEAR, hashed after
+    const n = size - 1;
+    let items = this.items;
+    if (items === undefined) this.items = items = new Int32Array(4);
+    else if (n <= LINEAR) {
+      for (let i = 0; i < n; i++) if (items[i] === id) return;
+      if (n === LINEAR) {
+        items = this.items = IdSet.rehash(items, n, 4 * LINEAR);
+        if (IdSet.insert(items, id)) this.size = size + 1;
+        return;
+      }
+      if (n === items.length) {
+        const next = new Int32Array(2 * n);
+        next.set(items);
+        this.items = items = next;
+      }
+    } else {
+      if (2 * (n + 1) > items.length) items = this.items = IdSet.rehash(items, -1, 2 * items.length);
+      if (IdSet.insert(items, id)) this.size = size + 1;
+      return;
+    }
+    items[n] = id;
+    this.size = size + 1;
   }
-  only(): T | undefined {
-    return this.size === 1 ? this.first : undefined;
+
+  /** inserts into a hash table; false when already present */
+  private static insert(table: Int32Array, id: number): boolean {
+    const mask = table.length - 1;
+    const key = id + 1;
+    for (let i = Math.imul(id, 0x9e3779b1) >>> 0; ; i++) {
+      const slot = table[i & mask]!;
+      if (slot === key) return false;
+      if (slot === 0) {
+        table[i & mask] = key;
+        return true;
+      }
+    }
+  }
+
+  /** a hash table of `capacity` slots holding the packed members items[0, n), or the members of a table (n < 0) */
+  private static rehash(items: Int32Array, n: number, capacity: number): Int32Array {
+    const table = new Int32Array(capacity);
+    if (n >= 0) for (let i = 0; i < n; i++) IdSet.insert(table, items[i]!);
+    else for (const key of items) if (key !== 0) IdSet.insert(table, key - 1);
+    return table;
+  }
+
+  /** the only member's id, or -1 when the set does not have exactly one */
+  only(): number {
+    return this.size === 1 ? this.first : -1;
   }
 }
 
@@ -100,10 +150,10 @@ interface EgressState extends Span {
   bytes: number;
   packets: number;
   flows: number;
-  sources: SmallSet<string>;
-  interfaces: SmallSet<string>;
-  instances: SmallSet<string>;
-  vpcs: SmallSet<string>;
+  sources: IdSet;
+  interfaces: IdSet;
+  instances: IdSet;
+  vpcs: IdSet;
 }
 
 interface SourceState extends Span {
@@ -111,11 +161,11 @@ interface SourceState extends Span {
   srcaddr: string;
   flows: number;
   rejects: number;
-  ports: SmallSet<number>;
-  hosts: SmallSet<string>;
-  vpcs: SmallSet<string>;
+  ports: IdSet;
+  hosts: IdSet;
+  vpcs: IdSet;
   /** service name -> attempts and distinct targets (created on the first attempt: most sources never make one) */
-  services: Map<string, { attempts: number; targets: SmallSet<string> }> | undefined;
+  services: Map<string, { attempts: number; targets: IdSet }> | undefined;
 }
 
 interface DenyState extends Span {
@@ -127,10 +177,10 @@ interface DenyState extends Span {
   accepted: number;
   rejected: number;
   bytes: number;
-  peers: SmallSet<string>;
-  interfaces: SmallSet<string>;
-  instances: SmallSet<string>;
-  vpcs: SmallSet<string>;
+  peers: IdSet;
+  interfaces: IdSet;
+  instances: IdSet;
+  vpcs: IdSet;
 }
 
 /** Reads `denyList.file` (if any) and merges it with `denyList.cidrs`. */
@@ -174,6 +224,22 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
   function* all<T>(m: Map<number, Map<string, T>>): Generator<T> {
     for (const b of m.values()) yield* b.values();
   }
+  // string members of the distinct sets (addresses, interfaces, instances, VPCs) as small integers
+  const memberIds = new Map<string, number>();
+  const memberNames: string[] = [];
+  const idOf = (v: string): number => {
+    let id = memberIds.get(v);
+    if (id === undefined) {
+      id = memberNames.length;
+      memberNames.push(v);
+      memberIds.set(v, id);
+    }
+    return id;
+  };
+  const only = (set: IdSet): string | undefined => {
+    const id = set.only();
+    return id < 0 ? undefined : memberNames[id];
+  };
   const st: DetectStats = { records: 0, notOk: 0, untimed: 0, unaddressed: 0, droppedKeys: 0 };
   let tracked = 0;
   // both checks are a dotted-quad scan plus one hash probe per prefix length (no per-address caches to thrash)
@@ -225,7 +291,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       if (!e && room()) {
         e = {
           window: w, dstaddr: dst, bytes: 0, packets: 0, flows: 0, first: start, last: r.end ?? start,
-          sources: new SmallSet(), interfaces: new SmallSet(), instances: new SmallSet(), vpcs: new SmallSet(),
+          sources: new IdSet(), interfaces: new IdSet(), instances: new IdSet(), vpcs: new IdSet(),
         };
         eb.set(dst, e);
       }
@@ -233,10 +299,10 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
         e.bytes += bytes;
         e.packets += packets;
         e.flows++;
-        e.sources.add(src, SET_CAP);
-        if (r.interface_id) e.interfaces.add(r.interface_id, SET_CAP);
-        if (r.instance_id) e.instances.add(r.instance_id, SET_CAP);
-        if (r.vpc_id) e.vpcs.add(r.vpc_id, SET_CAP);
+        e.sources.add(idOf(src), SET_CAP);
+        if (r.interface_id && e.interfaces.size < SET_CAP) e.interfaces.add(idOf(r.interface_id), SET_CAP);
+        if (r.instance_id && e.instances.size < SET_CAP) e.instances.add(idOf(r.instance_id), SET_CAP);
+        if (r.vpc_id && e.vpcs.size < SET_CAP) e.vpcs.add(idOf(r.vpc_id), SET_CAP);
         widen(e, r, start);
       }
     }
@@ -248,7 +314,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       if (!s && room()) {
         s = {
           window: w, srcaddr: src, flows: 0, rejects: 0, first: start, last: r.end ?? start,
-          ports: new SmallSet(), hosts: new SmallSet(), vpcs: new SmallSet(), services: undefined,
+          ports: new IdSet(), hosts: new IdSet(), vpcs: new IdSet(), services: undefined,
         };
         sb.set(src, s);
       }
@@ -256,15 +322,15 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
         s.flows++;
         if (rejected) s.rejects++;
         if (r.dstport != null) s.ports.add(r.dstport, SCAN_CAP);
-        s.hosts.add(dst, SCAN_CAP);
-        if (r.vpc_id) s.vpcs.add(r.vpc_id, SET_CAP);
+        if (s.hosts.size < SCAN_CAP) s.hosts.add(idOf(dst), SCAN_CAP);
+        if (r.vpc_id && s.vpcs.size < SET_CAP) s.vpcs.add(idOf(r.vpc_id), SET_CAP);
         const service = r.protocol === 6 && r.dstport != null ? serviceByPort.get(r.dstport) : undefined;
         if (service !== undefined && (rejected || packets <= cfg.bruteForce.shortFlowPackets)) {
           s.services ??= new Map();
           let a = s.services.get(service);
-          if (!a) s.services.set(service, (a = { attempts: 0, targets: new SmallSet() }));
+          if (!a) s.services.set(service, (a = { attempts: 0, targets: new IdSet() }));
           a.attempts++;
-          a.targets.add(dst, SET_CAP);
+          a.targets.add(idOf(dst), SET_CAP);
         }
         widen(s, r, start);
       }
@@ -287,8 +353,8 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     if (!d && room()) {
       d = {
         window: w, addr, side, cidr: hit, flows: 0, accepted: 0, rejected: 0, bytes: 0, first: start,
-        last: r.end ?? start, peers: new SmallSet(), interfaces: new SmallSet(), instances: new SmallSet(),
-        vpcs: new SmallSet(),
+        last: r.end ?? start, peers: new IdSet(), interfaces: new IdSet(), instances: new IdSet(),
+        vpcs: new IdSet(),
       };
       db.set(addr, d);
     }
@@ -297,10 +363,10 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     if (rejected) d.rejected++;
     else d.accepted++;
     d.bytes += bytes;
-    d.peers.add(peer, SET_CAP);
-    if (r.interface_id) d.interfaces.add(r.interface_id, SET_CAP);
-    if (r.instance_id) d.instances.add(r.instance_id, SET_CAP);
-    if (r.vpc_id) d.vpcs.add(r.vpc_id, SET_CAP);
+    d.peers.add(idOf(peer), SET_CAP);
+    if (r.interface_id) d.interfaces.add(idOf(r.interface_id), SET_CAP);
+    if (r.instance_id) d.instances.add(idOf(r.instance_id), SET_CAP);
+    if (r.vpc_id) d.vpcs.add(idOf(r.vpc_id), SET_CAP);
     widen(d, r, start);
   }
 
@@ -322,10 +388,10 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
           key: { dstaddr: e.dstaddr },
           subject: {
             dstaddr: e.dstaddr,
-            srcaddr: e.sources.only(),
-            interface_id: e.interfaces.only(),
-            instance_id: e.instances.only(),
-            vpc_id: e.vpcs.only(),
+            srcaddr: only(e.sources),
+            interface_id: only(e.interfaces),
+            instance_id: only(e.instances),
+            vpc_id: only(e.vpcs),
           },
           windowStart: e.window,
           windowEnd: e.window + W,
@@ -342,7 +408,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     for (const s of all(sources)) {
       const cidr = hostCidr(s.srcaddr);
       if (cidr === null) continue;
-      const vpc_id = s.vpcs.only();
+      const vpc_id = only(s.vpcs);
       const ps = cfg.portScan;
       const rejectRatio = s.flows === 0 ? 0 : s.rejects / s.flows;
       if (ps.enabled && (s.ports.size >= ps.ports || s.hosts.size >= ps.hosts) && rejectRatio >= ps.minRejectRatio) {
@@ -374,7 +440,7 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
               type: `${service}${DETECTION_TYPES.bruteForceSuffix}`,
               severity: 'high',
               key: { srcaddr: s.srcaddr },
-              subject: { srcaddr: s.srcaddr, dstaddr: targets.only(), vpc_id },
+              subject: { srcaddr: s.srcaddr, dstaddr: only(targets), vpc_id },
               windowStart: s.window,
               windowEnd: s.window + W,
               evidence: {
@@ -410,14 +476,14 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       const severity: FindingSeverity = d.accepted === 0 ? 'medium' : d.side === 'dst' ? 'critical' : 'high';
       const subject =
         d.side === 'src'
-          ? { srcaddr: d.addr, dstaddr: d.peers.only() }
-          : { dstaddr: d.addr, srcaddr: d.peers.only() };
+          ? { srcaddr: d.addr, dstaddr: only(d.peers) }
+          : { dstaddr: d.addr, srcaddr: only(d.peers) };
       out.push(
         makeFinding({
           type: DETECTION_TYPES.denyList,
           severity,
           key: d.side === 'src' ? { srcaddr: d.addr } : { dstaddr: d.addr },
-          subject: { ...subject, interface_id: d.interfaces.only(), instance_id: d.instances.only(), vpc_id: d.vpcs.only() },
+          subject: { ...subject, interface_id: only(d.interfaces), instance_id: only(d.instances), vpc_id: only(d.vpcs) },
           windowStart: d.window,
           windowEnd: d.window + W,
           evidence: {
