@@ -5,7 +5,6 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../shared/errors.ts';
 import type { EveRecord, VniLookup } from '../../shared/packet/eve.ts';
-import { vniLookupFrom } from '../../shared/packet/vni-map.ts';
 import { PcapReader } from '../../shared/packet/pcap.ts';
 import { Sensor, type SensorStats } from '../../shared/packet/sensor.ts';
 import { defaultStreamParsers } from '../../shared/packet/streams.ts';
@@ -95,6 +94,8 @@ async function loadVniMap(path: string | undefined): Promise<VniLookup | undefin
   } catch (err) {
     throw new UsageError(`--vni-map ${path}: not readable JSON`, { cause: err });
   }
+  // loaded only when a map is given: its schema library (zod) costs start-up time every other run would pay for nothing
+  const { vniLookupFrom } = await import('../../shared/packet/vni-map.ts');
   return vniLookupFrom(raw, path);
 }
 

@@ -418,14 +418,14 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   const flags = u16(buf, off + 2);
   const qr = (flags & 0x8000) !== 0;
   const opcode = (flags >> 11) & 0xf;
-  const dns: EveDns = {
+  // Key order follows Suricata's log.rs so records diff cleanly against Suricata output. Keys are only ever added,
+  // in that order (never deleted: a delete turns the object into a slow dictionary for JSON.stringify).
+  const dns = {
     version: 3,
     type: qr ? 'response' : 'request',
     id: u16(buf, off),
     flags: flags.toString(16),
-    rcode: rcodeName(flags & 0xf),
-  };
-  // Key order follows Suricata's log.rs so records diff cleanly against Suricata output.
+  } as EveDns;
   if (qr) dns.qr = true;
   if (flags & 0x0400) dns.aa = true;
   if (flags & 0x0200) dns.tc = true;
@@ -437,10 +437,7 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   }
   if (opcode !== 0) dns.opcode = opcode;
   if (!VALID_OPCODES.has(opcode)) onAnomaly('dns.opcode_invalid');
-  // rcode after the flags in Suricata's order: re-insert so JSON key order matches.
-  const rcode = dns.rcode;
-  delete (dns as { rcode?: string }).rcode;
-  dns.rcode = rcode;
+  dns.rcode = rcodeName(flags & 0xf);
 
   const counts = [u16(buf, off + 4), u16(buf, off + 6), u16(buf, off + 8), u16(buf, off + 10)] as const;
   let budget = MAX_DNS_RECORDS;
@@ -448,7 +445,9 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   const nameOut: NameOut = { name: '', next: -1, truncated: false };
 
   const queries: EveDnsQuery[] = [];
-  dns.queries = queries;
+  // sections are attached by finish(), non-empty ones only, in this order
+  const lists: [EveDnsAnswer[] | null, EveDnsAnswer[] | null, EveDnsAnswer[] | null] = [null, null, null];
+  const finish = (d: EveDns): EveDns => finishDns(d, queries, lists);
   for (let q = 0; q < counts[0]; q++) {
     if (budget-- <= 0) {
       onAnomaly('dns.too_many_records');
@@ -467,12 +466,11 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   }
   if (!qr) return finish(dns);
 
-  const sections = ['answers', 'authorities', 'additionals'] as const;
   for (let s = 0; s < 3; s++) {
     const n = counts[s + 1] as number;
     if (n === 0) continue;
     const list: EveDnsAnswer[] = [];
-    dns[sections[s] as 'answers'] = list;
+    lists[s] = list;
     for (let k = 0; k < n; k++) {
       if (budget-- <= 0) {
         onAnomaly('dns.too_many_records');
@@ -504,13 +502,16 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   return finish(dns);
 }
 
-/** Drops empty sections and adds Suricata 8's `grouped` view of answers (detailed + grouped is its default). */
-function finish(dns: EveDns): EveDns {
-  if (dns.queries !== undefined && dns.queries.length === 0) delete dns.queries;
-  for (const k of ['answers', 'authorities', 'additionals'] as const) {
-    const l = dns[k];
-    if (l !== undefined && l.length === 0) delete dns[k];
-  }
+/**
+ * Attaches the non-empty sections (queries, answers, authorities, additionals) and Suricata 8's `grouped` view of
+ * answers (detailed + grouped is its default).
+ */
+function finishDns(dns: EveDns, queries: EveDnsQuery[], lists: readonly (EveDnsAnswer[] | null)[]): EveDns {
+  if (queries.length > 0) dns.queries = queries;
+  const [answers, authorities, additionals] = lists;
+  if (answers && answers.length > 0) dns.answers = answers;
+  if (authorities && authorities.length > 0) dns.authorities = authorities;
+  if (additionals && additionals.length > 0) dns.additionals = additionals;
   if (dns.answers !== undefined) {
     const grouped: Record<string, unknown[]> = {};
     for (const a of dns.answers) {

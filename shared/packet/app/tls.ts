@@ -340,13 +340,29 @@ function sha12(s: string): string {
   return hash('sha256', s, 'hex').slice(0, 12);
 }
 
+/** The values without GREASE, joined by '-' (one string built, no intermediate arrays). */
+function joinNoGrease(l: readonly number[]): string {
+  let out = '';
+  for (let i = 0; i < l.length; i++) {
+    const v = l[i] as number;
+    if (isGrease(v)) continue;
+    out = out === '' ? String(v) : `${out}-${v}`;
+  }
+  return out;
+}
+
+function joinAll(l: readonly number[]): string {
+  let out = '';
+  for (let i = 0; i < l.length; i++) out = i === 0 ? String(l[i]) : `${out}-${l[i]}`;
+  return out;
+}
+
 export function ja3String(h: ClientHelloInfo): string {
-  const ng = (l: number[]) => l.filter((v) => !isGrease(v)).join('-');
-  return `${h.version},${ng(h.ciphers)},${ng(h.extensions)},${ng(h.groups)},${h.pointFormats.join('-')}`;
+  return `${h.version},${joinNoGrease(h.ciphers)},${joinNoGrease(h.extensions)},${joinNoGrease(h.groups)},${joinAll(h.pointFormats)}`;
 }
 
 export function ja3sString(h: ServerHelloInfo): string {
-  return `${h.version},${h.cipher},${h.extensions.filter((v) => !isGrease(v)).join('-')}`;
+  return `${h.version},${h.cipher},${joinNoGrease(h.extensions)}`;
 }
 
 const JA4_VERSIONS: Readonly<Record<number, string>> = {
@@ -370,10 +386,10 @@ function isAlnum(c: number): boolean {
 }
 
 /** JA4 (FoxIO, TLS over TCP): `t13d1516h2_<sha256(ciphers)[:12]>_<sha256(exts_sigalgs)[:12]>`. */
-export function ja4(h: ClientHelloInfo): string {
-  // everything JA4 reads, in one key (ja3String holds version, ciphers and extensions in order)
+export function ja4(h: ClientHelloInfo, ja3 = ja3String(h)): string {
+  // everything JA4 reads, in one key (the JA3 string holds version, ciphers and extensions in order)
   const a = h.firstAlpn;
-  const key = `${ja3String(h)}|${h.supportedVersions.join('-')}|${h.sigAlgs.join('-')}|${a === undefined ? '' : a.join('-')}`;
+  const key = `${ja3}|${joinAll(h.supportedVersions)}|${joinAll(h.sigAlgs)}|${a === undefined ? '' : a.join('-')}`;
   return memo(ja4Memo, key, () => ja4Compute(h));
 }
 
@@ -666,15 +682,13 @@ export class TlsParser implements StreamParser {
       tls.notafter = this.cert.notafter;
     }
     if (this.resumed) tls.session_resumed = true;
-    if (c !== null) {
-      const js = ja3String(c);
-      tls.ja3 = { hash: md5(js), string: js };
-    }
+    const ja3 = c !== null ? ja3String(c) : '';
+    if (c !== null) tls.ja3 = { hash: md5(ja3), string: ja3 };
     if (s !== null) {
       const js = ja3sString(s);
       tls.ja3s = { hash: md5(js), string: js };
     }
-    if (c !== null) tls.ja4 = ja4(c);
+    if (c !== null) tls.ja4 = ja4(c, ja3);
     if (c !== null && c.alpns.length > 0) tls.client_alpns = c.alpns;
     if (s?.alpn !== undefined) tls.server_alpns = [s.alpn];
     const alpn = s?.alpn ?? (s === null ? c?.alpns[0] : undefined);
@@ -685,31 +699,31 @@ export class TlsParser implements StreamParser {
 
 /**
  * Servers present the same certificate to every client: parse (and SHA-1) each distinct DER once. Keyed by an FNV-1a
- * hash of the bytes and confirmed by comparing every byte, so a collision can only cost a re-parse, never a wrong
+ * hash of sampled bytes and confirmed by comparing every byte, so a collision can only cost a re-parse, never a wrong
  * record; bounded like the fingerprint memo.
  */
 const certMemo = new Map<number, { der: Uint8Array; info: CertInfo | null }>();
 
 function cachedCertificate(b: Uint8Array, start: number, stop: number): CertInfo | null {
-  let h = 0x811c9dc5;
-  for (let i = start; i < stop; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
-  h = (h ^ (stop - start)) & 0x3fffffff;
+  // the key samples 64 bytes spread over the DER (the signature at its end differs between any two certificates);
+  // the full comparison (sameBytes) is what decides
+  const len = stop - start;
+  let h = 0x811c9dc5 ^ len;
+  const step = len > 64 ? Math.floor(len / 64) : 1;
+  for (let i = stop - 1; i >= start; i -= step) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  h &= 0x3fffffff;
   const hit = certMemo.get(h);
-  if (hit !== undefined && hit.der.length === stop - start) {
-    const d = hit.der;
-    let same = true;
-    for (let i = 0; i < d.length; i++) {
-      if (d[i] !== b[start + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return hit.info;
-  }
+  if (hit !== undefined && sameBytes(hit.der, b, start, len)) return hit.info;
   const info = parseCertificate(b, start, stop);
   if (certMemo.size >= MEMO_MAX) certMemo.clear();
   certMemo.set(h, { der: b.slice(start, stop), info });
   return info;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number, len: number): boolean {
+  if (a.length !== len) return false;
+  for (let i = 0; i < len; i++) if (a[i] !== b[start + i]) return false;
+  return true;
 }
 
 function isTls13(s: ServerHelloInfo | null): boolean {

@@ -401,6 +401,32 @@ describe('TlsParser', () => {
     ]);
   });
 
+  it('memoised fingerprints and certificates: each flow gets the values of its own bytes, repeated or not', () => {
+    // Prepare: two certificates of the same length that differ in one serial byte, and two different hellos
+    const certA = certificate({ ...CERT_SPEC, serial: [0x9a, 0x01, 0xff] });
+    const certB = certificate({ ...CERT_SPEC, serial: [0x9a, 0x01, 0xfe] });
+    expect(certA.length).toBe(certB.length);
+    const run = (cert: number[], ciphers: number[]) =>
+      flow([
+        [0, record(22, handshake(1, clientHelloBody({ ciphers, exts: [sniExt('a.example')] })))],
+        [1, record(22, [...handshake(2, serverHelloBody({ cipher: 0xc02f })), ...handshake(11, certificateBody([cert])), ...handshake(14, [])])],
+      ]).out[0] as Record<string, unknown>;
+    const sha1 = (b: number[]) => createHash('sha1').update(new Uint8Array(b)).digest('hex').match(/../g)!.join(':');
+    // Act: A, B, A again, then a different hello with A
+    const a1 = run(certA, [0xc02f]);
+    const b1 = run(certB, [0xc02f]);
+    const a2 = run(certA, [0xc02f]);
+    const a3 = run(certA, [0xc02b, 0xc02f]);
+    // Assess
+    expect([a1.serial, b1.serial, a2.serial]).toEqual(['9A:01:FF', '9A:01:FE', '9A:01:FF']);
+    expect([a1.fingerprint, b1.fingerprint]).toEqual([sha1(certA), sha1(certB)]);
+    expect(a2).toEqual(a1);
+    const js = a3.ja3 as { string: string; hash: string };
+    expect(js.string).toBe('771,49195-49199,0,,');
+    expect(js.hash).toBe(md5(js.string));
+    expect(a3.ja4).not.toBe(a1.ja4);
+  });
+
   it('flags a resumed TLS 1.2 session when the server sends ChangeCipherSpec without a Certificate', () => {
     // Act
     const r = flow([
