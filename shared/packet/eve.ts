@@ -94,9 +94,14 @@ export function eveHeader(f: Flow, eventType: string, tsMicros: number, opts: He
     event_type: eventType,
   } as EveRecord;
   if (f.vlanCount > 0) rec.vlan = f.vlans.slice(0, f.vlanCount);
-  rec.src_ip = ipToString(rev ? f.dst : f.src, f.family);
+  // once per flow, like the Community ID (a flow's records all name the same two addresses)
+  if (f.srcIpText === '') {
+    f.srcIpText = ipToString(f.src, f.family);
+    f.dstIpText = ipToString(f.dst, f.family);
+  }
+  rec.src_ip = rev ? f.dstIpText : f.srcIpText;
   if (hasPorts(f)) rec.src_port = rev ? f.dstPort : f.srcPort;
-  rec.dest_ip = ipToString(rev ? f.src : f.dst, f.family);
+  rec.dest_ip = rev ? f.srcIpText : f.dstIpText;
   if (hasPorts(f)) rec.dest_port = rev ? f.srcPort : f.dstPort;
   rec.ip_v = f.family;
   rec.proto = protoName(f.proto);

@@ -92,6 +92,9 @@ export class Flow {
   hash = 0;
   /** Community ID, computed at the first record (eve.ts). */
   communityId = '';
+  /** Address texts, made at the first record (eve.ts); '' until then. */
+  srcIpText = '';
+  dstIpText = '';
   communityIdSeed = 0;
   /** Opaque per-flow state owned by the sensor (reassembly, app parsers, app_proto). */
   ext: unknown = null;
@@ -255,6 +258,8 @@ export class FlowTable {
     f.serial = ++this.serial;
     f.ext = null;
     f.communityId = '';
+    f.srcIpText = '';
+    f.dstIpText = '';
     restart(f, now);
     f.tcpState = TcpState.none;
     f.finToServer = f.finToClient = false;

@@ -207,24 +207,25 @@ export class Sensor {
     const dns = decodeDns(buf, d.payloadOff, end, (code) => this.anomaly(code, f, null));
     if (dns === null) return;
     this.ext(f).appProto = 'dns';
-    this.record(this.app(f, 'dns', { dns }, this.flows.lastDir === 1));
+    this.record(this.app(f, 'dns', dns, this.flows.lastDir === 1));
   }
 
-  private app(f: Flow, type: string, body: Record<string, unknown>, reverse: boolean): EveRecord {
+  /** An app-layer record: the flow's header, then the body under its event type's key (`http`, `tls`, `dns`). */
+  private app(f: Flow, type: string, body: unknown, reverse: boolean): EveRecord {
     const rec = eveHeader(f, type, this.now, { reverse, mirror: this.opts.mirror, seed: this.opts.communityIdSeed });
-    Object.assign(rec, body);
+    rec[type] = body;
     return rec;
   }
 
   private sinkFor(f: Flow): AppSink {
     return {
-      http: (tx: EveHttp) => this.record(this.app(f, 'http', { http: tx }, false)),
+      http: (tx: EveHttp) => this.record(this.app(f, 'http', tx, false)),
       tls: (tls: EveTls) => {
-        this.record(this.app(f, 'tls', { tls }, false));
+        this.record(this.app(f, 'tls', tls, false));
         const e = f.ext as FlowExt | null;
         if (e) e.tlsDone = true;
       },
-      dns: (dns: EveDns, dir: Direction) => this.record(this.app(f, 'dns', { dns }, dir === 1)),
+      dns: (dns: EveDns, dir: Direction) => this.record(this.app(f, 'dns', dns, dir === 1)),
       anomaly: (code, _dir) => this.anomaly(code, f, null),
     };
   }

@@ -483,7 +483,7 @@ export class TlsParser implements StreamParser {
       if (d.recLeft === 0) {
         // Record header
         const n = Math.min(5 - d.rhLen, stop - i);
-        d.rh.set(buf.subarray(i, i + n), d.rhLen);
+        for (let k = 0; k < n; k++) d.rh[d.rhLen + k] = buf[i + k] as number; // ≤ 5 bytes: no subarray view
         d.rhLen += n;
         i += n;
         if (d.rhLen < 5) return;
@@ -567,7 +567,7 @@ export class TlsParser implements StreamParser {
     while (i < stop) {
       if (d.hsLeft === 0 && d.hsBuf === null) {
         const n = Math.min(4 - d.hhLen, stop - i);
-        d.hh.set(b.subarray(i, i + n), d.hhLen);
+        for (let k = 0; k < n; k++) d.hh[d.hhLen + k] = b[i + k] as number; // ≤ 4 bytes: no subarray view
         d.hhLen += n;
         i += n;
         if (d.hhLen < 4) return;
