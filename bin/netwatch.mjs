@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cliBundle } from './bundle.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -26,5 +27,8 @@ if (!supported) {
 
 // Handlers run locally log through Powertools; the CLI prints its own summaries, so only warnings by default.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-const { main } = await import('../cli/main.ts');
+// the CLI runs as a cached plain-JavaScript bundle of its sources (bundle.mjs says why), else from the sources
+const bundled = await cliBundle(join(here, '..'));
+if (bundled) process.setSourceMapsEnabled(true);
+const { main } = bundled ? await import(pathToFileURL(bundled).href) : await import('../cli/main.ts');
 process.exitCode = await main(process.argv);

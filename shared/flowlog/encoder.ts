@@ -6,6 +6,9 @@ import { Worker } from 'node:worker_threads';
 import { rawBatchBuffers, type FlowBatch } from './batch.ts';
 import { columnPool } from './pool.ts';
 
+/** file URL of the bundled worker, defined by the CLI bundle's build (bin/bundle.mjs); undeclared when run from sources */
+declare const __NETWATCH_PARQUET_WORKER__: string | undefined;
+
 export interface ParquetEncoder {
   encode(batch: FlowBatch): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -18,7 +21,9 @@ export const inlineEncoder: ParquetEncoder = {
 };
 
 export function workerEncoder(): ParquetEncoder {
-  const worker = new Worker(new URL('./parquet-worker.ts', import.meta.url));
+  // the bundled CLI (bin/bundle.mjs) has a plain-JavaScript build of the worker: no TypeScript transformer in it
+  const url = typeof __NETWATCH_PARQUET_WORKER__ === 'string' ? new URL(__NETWATCH_PARQUET_WORKER__) : new URL('./parquet-worker.ts', import.meta.url);
+  const worker = new Worker(url);
   const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   let next = 0;
   let failed: Error | undefined;

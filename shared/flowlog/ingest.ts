@@ -60,8 +60,12 @@ export interface ObjectSummary {
   outputs: string[];
 }
 
-/** 32k rows a part keeps peak memory low (each part is built, converted and written while the next fills) */
-export const DEFAULT_ROWS_PER_PART = 32_768;
+/**
+ * 32k rows a part keeps peak memory low (each part is built, converted and written while the next fills) while
+ * per-part dictionaries still compress well (16k rows: lake/gzip 0.72; 32k: 0.66). One less than 2^15 so a string
+ * column's length + 1 offsets fill a power-of-two pooled buffer exactly instead of the next one up.
+ */
+export const DEFAULT_ROWS_PER_PART = 32_767;
 const GZIP_MAGIC0 = 0x1f;
 const GZIP_MAGIC1 = 0x8b;
 const PAR1 = [0x50, 0x41, 0x52, 0x31];

@@ -53,4 +53,4 @@ export class BufferPool {
 }
 
 /** the pool of this thread (module state is per isolate: the Parquet worker has its own) */
-export const columnPool = new BufferPool(48 << 20);
+export const columnPool = new BufferPool(16 << 20);
