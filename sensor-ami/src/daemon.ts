@@ -47,6 +47,8 @@ export interface DaemonOptions {
   workers?: number;
   /** Where EMF lines go (stdout by default; tests capture them). */
   metricsOut?: (line: string) => void;
+  /** Called once if the decode thread dies; the caller should stop() the daemon (which then rejects). */
+  onFatal?: (err: Error) => void;
 }
 
 export interface RunningDaemon {
@@ -180,6 +182,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     // and stop() reports it, so the process exits 1 and systemd restarts it
     failure = err;
     onFinal?.();
+    o.onFatal?.(err);
   });
   await new Promise<void>((res, rej) => {
     const ready = (m: FromDecoder): void => {
@@ -467,12 +470,20 @@ export async function runDaemon(o: DaemonOptions, log: (s: string) => void = (s)
     log(JSON.stringify({ msg: 'sensor primary stopped', workers }));
     return;
   }
-  const d = await startDaemon(cluster.isWorker ? { ...o, health: undefined } : o);
-  log(JSON.stringify({ msg: 'sensor listening', udp_port: d.udpPort, health_port: d.healthPort, rcvbuf: d.stats().rcvbuf }));
-  await new Promise<void>((res) => {
+  let fatal: () => void = () => {};
+  const stopRequested = new Promise<void>((res) => {
+    fatal = res;
     process.once('SIGTERM', res);
     process.once('SIGINT', res);
   });
+  const onFatal = (err: Error): void => {
+    // stop now (exit 1 below, through d.stop()) so systemd's Restart=on-failure brings a fresh sensor back
+    log(JSON.stringify({ msg: 'sensor decode thread failed, stopping', error: err.message }));
+    fatal();
+  };
+  const d = await startDaemon(cluster.isWorker ? { ...o, health: undefined, onFatal } : { ...o, onFatal });
+  log(JSON.stringify({ msg: 'sensor listening', udp_port: d.udpPort, health_port: d.healthPort, rcvbuf: d.stats().rcvbuf }));
+  await stopRequested;
   await d.stop();
   log(JSON.stringify({ msg: 'sensor stopped', ...d.stats() }));
   // a worker's IPC channel to the primary would keep it alive: let go so it exits once flushed

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -108,6 +108,36 @@ describe('netwatch sensor run (daemon, end to end over UDP on 127.0.0.1)', () =>
     expect(typeof emf[0]?.SensorKernelDrops).toBe('number');
     expect(emf.reduce((n, m) => n + (m.Received as number), 0)).toBe(dgs.length);
     expect(stderr).toContain('sensor stopped');
+  });
+
+  it('stops with exit 1 and a reason when its decode thread dies (here: the output cannot be written)', async () => {
+    // Prepare: --out is a path under a regular file, so the first batch write fails inside the decode thread
+    const dir = mkdtempSync(join(tmpdir(), 'sensor-fatal-'));
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const child = spawn(process.execPath, ['bin/netwatch.mjs', 'sensor', 'run', '--listen', '127.0.0.1:0', '--health', '127.0.0.1:0', '--out', join(file, 'lake'), '--flush-seconds', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    const exited = new Promise<number | null>((res) => child.once('exit', res));
+    const port = await new Promise<number>((res) => {
+      child.stderr?.on('data', (b: Buffer) => {
+        stderr += b.toString();
+        const line = stderr.split('\n').find((l) => l.includes('sensor listening'));
+        if (line) res((JSON.parse(line) as { udp_port: number }).udp_port);
+      });
+    });
+    // Act: one datagram makes one flow record... at the latest on the next 1 s tick's flush
+    const sock = createSocket('udp4');
+    await new Promise<void>((res, rej) => sock.send(datagrams()[0] as Uint8Array, port, '127.0.0.1', (e) => (e ? rej(e) : res())));
+    sock.close();
+    const code = await exited;
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toContain('sensor decode thread failed, stopping');
+    expect(stderr).toMatch(/netwatch: sensor decode thread failed: .*not-a-dir/);
   });
 
   it('exits 2 with a one-line reason on a bad --listen', async () => {
