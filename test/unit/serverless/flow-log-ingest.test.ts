@@ -13,6 +13,7 @@ import { startLocalS3 } from '../../../shared/aws/local-s3.ts';
 import { localContext, s3ObjectCreatedEvent } from '../../../shared/local/router.ts';
 import { CORPUS } from '../../helpers/flowlog.ts';
 import { packagedTemplate, ROOT } from '../../helpers/package.ts';
+import { decodeIngestEvent } from '../../../functions/flow-log-ingest/events.ts';
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
 
@@ -28,6 +29,38 @@ describe('flow-log-ingest in the packaged template', () => {
     const trigger = Object.values(t.Resources).find((r) => r.Type === 'Custom::S3' && JSON.stringify(r.Properties).includes('flow-log-ingest'));
     expect(JSON.stringify(trigger?.Properties)).toContain('"Prefix":"AWSLogs/"');
     expect(JSON.stringify(trigger?.Properties)).toContain('s3:ObjectCreated:*');
+  });
+
+  it('with flowLogTrigger=eventbridge, is triggered by a rule that matches S3 "Object Created" events of the bucket and prefix instead', () => {
+    const r = spawnSync(
+      join(ROOT, 'node_modules/.bin/osls'),
+      ['print', '--stage', 'dev', '--region', 'us-east-1', '--param=flowLogTrigger=eventbridge', '--param=flowLogBucket=my-logs', '--path', 'functions.flow-log-ingest.events', '--format', 'json'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const events = JSON.parse(r.stdout) as { eventBridge?: { pattern: Record<string, unknown> }; s3?: unknown }[];
+    expect(events).toHaveLength(1);
+    expect(events[0]!.s3).toBeUndefined();
+    const pattern = events[0]!.eventBridge!.pattern as { source: string[]; 'detail-type': string[]; detail: { bucket: { name: string[] }; object: { key: { prefix: string }[] } } };
+    // the rule matches the event S3 sends for a delivered flow-log object (and the handler decodes that event)
+    const sample = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/events/s3/eventbridge-object-created.json'), 'utf8'));
+    sample.detail.bucket.name = 'my-logs';
+    sample.detail.object.key = 'AWSLogs/123456789010/vpcflowlogs/us-east-1/2021/03/26/x.log.gz';
+    expect(pattern.source).toContain(sample.source);
+    expect(pattern['detail-type']).toContain(sample['detail-type']);
+    expect(pattern.detail.bucket.name).toEqual([sample.detail.bucket.name]);
+    expect(sample.detail.object.key.startsWith(pattern.detail.object.key[0]!.prefix)).toBe(true);
+    expect(decodeIngestEvent(sample).objects).toEqual([expect.objectContaining({ bucket: 'my-logs', key: sample.detail.object.key })]);
+  });
+
+  it('refuses an unknown trigger name when packaging', () => {
+    const r = spawnSync(
+      join(ROOT, 'node_modules/.bin/osls'),
+      ['print', '--stage', 'dev', '--region', 'us-east-1', '--param=flowLogTrigger=sqs', '--path', 'functions.flow-log-ingest.events'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/flow-log-ingest\.events/);
   });
 
   it('sends failed async invocations to its dead-letter queue', () => {
