@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import type { FlowRecord } from '../flowlog/record.ts';
 import { CidrSet, hostCidr, parseDenyList, type Cidr } from './cidr.ts';
 import { DetectionsConfig, type DetectionsConfigInput } from './config.ts';
+import { DetectDictionary, directionCode, DIR_EGRESS, DIR_INGRESS, DIR_SHIFT, FLAG_NOT_OK, FLAG_REJECT, type DetectColumns } from './columns.ts';
 import { isoSeconds, makeFinding, type Finding, type FindingSeverity } from './finding.ts';
 
 export { DetectionsConfig, type DetectionsConfigInput } from './config.ts';
@@ -48,6 +49,8 @@ export interface DetectStats {
 
 export interface Detectors {
   add(r: FlowRecord): void;
+  /** The same for a batch of records in columns (detect/columns.ts), e.g. shipped from the parsing thread. */
+  addColumns(c: DetectColumns): void;
   /** Findings for everything added so far, sorted by window start, type and id. */
   finish(): Finding[];
   stats(): DetectStats;
@@ -138,10 +141,11 @@ interface Span {
   first: number;
   last: number;
 }
-const widen = (s: Span, r: FlowRecord, start: number): void => {
+/** end is NaN when the record has none */
+const widen = (s: Span, start: number, end: number): void => {
   if (start < s.first) s.first = start;
-  const end = r.end ?? start;
-  if (end > s.last) s.last = end;
+  const e = end !== end ? start : end;
+  if (e > s.last) s.last = e;
 };
 
 interface EgressState extends Span {
@@ -202,49 +206,60 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
   const SET_CAP = DESCRIPTIVE_CAP;
   // scan dimensions: enough to classify "wide" (4× the threshold) and report it
   const SCAN_CAP = Math.max(DESCRIPTIVE_CAP, 4 * Math.max(cfg.portScan.ports, cfg.portScan.hosts) + 1);
+  const egressOn = cfg.egressFlood.enabled;
+  const ingressTracked = cfg.portScan.enabled || cfg.bruteForce.enabled || cfg.rejectBurst.enabled;
+  const denyOn = cfg.denyList.enabled && deny.size > 0;
+  const shortFlow = cfg.bruteForce.shortFlowPackets;
 
-  // window start -> address -> state (nested maps: no per-record key strings to build and hash)
-  const egress = new Map<number, Map<string, EgressState>>();
-  const sources = new Map<number, Map<string, SourceState>>();
-  const deniedSrc = new Map<number, Map<string, DenyState>>();
-  const deniedDst = new Map<number, Map<string, DenyState>>();
+  // strings (addresses, interfaces, instances, VPCs) as small integers: state maps and distinct sets key on them
+  const dict = new DetectDictionary();
+  const names = dict.names;
+  const only = (set: IdSet): string | undefined => {
+    const id = set.only();
+    return id < 0 ? undefined : names[id];
+  };
+  // per address id: internal? (-1 not yet known) and deny-list hit (undefined not yet known)
+  let internalById = new Int8Array(1024).fill(-1);
+  const denyById: (Cidr | null | undefined)[] = [];
+  const isInternal = (id: number): boolean => {
+    if (id >= internalById.length) {
+      const next = new Int8Array(Math.max(2 * internalById.length, id + 1)).fill(-1);
+      next.set(internalById);
+      internalById = next;
+    }
+    let v = internalById[id]!;
+    if (v < 0) internalById[id] = v = internal.lookup(names[id]!) !== null ? 1 : 0;
+    return v === 1;
+  };
+  const denied = (id: number): Cidr | null => {
+    let hit = denyById[id];
+    if (hit === undefined) denyById[id] = hit = deny.lookup(names[id]!);
+    return hit;
+  };
+
+  // window start -> address id -> state (nested maps: no per-record key to build and hash)
+  const egress = new Map<number, Map<number, EgressState>>();
+  const sources = new Map<number, Map<number, SourceState>>();
+  const deniedSrc = new Map<number, Map<number, DenyState>>();
+  const deniedDst = new Map<number, Map<number, DenyState>>();
   // records of one object fall mostly in one window: remember the last bucket looked up per map
-  const lastBucket = new Map<Map<number, Map<string, unknown>>, { w: number; b: Map<string, unknown> }>();
-  const bucket = <T,>(m: Map<number, Map<string, T>>, w: number): Map<string, T> => {
-    const last = lastBucket.get(m as Map<number, Map<string, unknown>>);
-    if (last !== undefined && last.w === w) return last.b as Map<string, T>;
+  const lastBucket = new Map<Map<number, Map<number, unknown>>, { w: number; b: Map<number, unknown> }>();
+  const bucket = <T,>(m: Map<number, Map<number, T>>, w: number): Map<number, T> => {
+    const last = lastBucket.get(m as Map<number, Map<number, unknown>>);
+    if (last !== undefined && last.w === w) return last.b as Map<number, T>;
     let b = m.get(w);
     if (!b) m.set(w, (b = new Map()));
     if (last) {
       last.w = w;
       last.b = b;
-    } else lastBucket.set(m as Map<number, Map<string, unknown>>, { w, b });
+    } else lastBucket.set(m as Map<number, Map<number, unknown>>, { w, b });
     return b;
   };
-  function* all<T>(m: Map<number, Map<string, T>>): Generator<T> {
+  function* all<T>(m: Map<number, Map<number, T>>): Generator<T> {
     for (const b of m.values()) yield* b.values();
   }
-  // string members of the distinct sets (addresses, interfaces, instances, VPCs) as small integers
-  const memberIds = new Map<string, number>();
-  const memberNames: string[] = [];
-  const idOf = (v: string): number => {
-    let id = memberIds.get(v);
-    if (id === undefined) {
-      id = memberNames.length;
-      memberNames.push(v);
-      memberIds.set(v, id);
-    }
-    return id;
-  };
-  const only = (set: IdSet): string | undefined => {
-    const id = set.only();
-    return id < 0 ? undefined : memberNames[id];
-  };
   const st: DetectStats = { records: 0, notOk: 0, untimed: 0, unaddressed: 0, droppedKeys: 0 };
   let tracked = 0;
-  // both checks are a dotted-quad scan plus one hash probe per prefix length (no per-address caches to thrash)
-  const isInternal = (a: string): boolean => internal.lookup(a) !== null;
-  const denied_ = (a: string): Cidr | null => deny.lookup(a);
   const room = (): boolean => {
     if (tracked >= cfg.maxTrackedKeys) {
       st.droppedKeys++;
@@ -254,43 +269,36 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     return true;
   };
 
-  function isEgressToExternal(r: FlowRecord, src: string, dst: string): boolean {
-    if (r.direction_class != null) return r.direction_class === 'egress-internet';
-    return isInternal(src) && !isInternal(dst);
-  }
-  function isFromExternal(r: FlowRecord, src: string): boolean {
-    if (r.direction_class != null) return r.direction_class === 'ingress-internet';
-    return !isInternal(src);
-  }
-
-  function add(r: FlowRecord): void {
+  /**
+   * One record, as every entry point reduces it: numbers (NaN or -1 for NULL) and strings as dictionary ids (-1 for
+   * NULL). `dir` is the direction class: 0 none, 1 egress-internet, 2 ingress-internet, 3 any other class.
+   */
+  function observe(
+    notOk: boolean, start: number, end: number, src: number, dst: number, dstport: number, protocol: number,
+    packets: number, bytes: number, rejected: boolean, dir: number, iface: number, inst: number, vpc: number,
+  ): void {
     st.records++;
-    if (r.log_status != null && r.log_status !== 'OK') {
+    if (notOk) {
       st.notOk++;
       return;
     }
-    const start = r.start;
-    if (start == null) {
+    if (start !== start) {
       st.untimed++;
       return;
     }
-    const src = r.srcaddr;
-    const dst = r.dstaddr;
-    if (src == null || dst == null) {
+    if (src < 0 || dst < 0) {
       st.unaddressed++;
       return;
     }
     const w = Math.floor(start / W) * W;
-    const bytes = r.bytes ?? 0;
-    const packets = r.packets ?? 0;
-    const rejected = r.action === 'REJECT';
 
-    if (cfg.egressFlood.enabled && !rejected && isEgressToExternal(r, src, dst)) {
+    // egress to an external address (the enrichment's class when there is one, else our internal ranges)
+    if (egressOn && !rejected && (dir !== 0 ? dir === DIR_EGRESS : isInternal(src) && !isInternal(dst))) {
       const eb = bucket(egress, w);
       let e = eb.get(dst);
       if (!e && room()) {
         e = {
-          window: w, dstaddr: dst, bytes: 0, packets: 0, flows: 0, first: start, last: r.end ?? start,
+          window: w, dstaddr: names[dst]!, bytes: 0, packets: 0, flows: 0, first: start, last: end !== end ? start : end,
           sources: new IdSet(), interfaces: new IdSet(), instances: new IdSet(), vpcs: new IdSet(),
         };
         eb.set(dst, e);
@@ -299,21 +307,20 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
         e.bytes += bytes;
         e.packets += packets;
         e.flows++;
-        e.sources.add(idOf(src), SET_CAP);
-        if (r.interface_id && e.interfaces.size < SET_CAP) e.interfaces.add(idOf(r.interface_id), SET_CAP);
-        if (r.instance_id && e.instances.size < SET_CAP) e.instances.add(idOf(r.instance_id), SET_CAP);
-        if (r.vpc_id && e.vpcs.size < SET_CAP) e.vpcs.add(idOf(r.vpc_id), SET_CAP);
-        widen(e, r, start);
+        e.sources.add(src, SET_CAP);
+        if (iface >= 0) e.interfaces.add(iface, SET_CAP);
+        if (inst >= 0) e.instances.add(inst, SET_CAP);
+        if (vpc >= 0) e.vpcs.add(vpc, SET_CAP);
+        widen(e, start, end);
       }
     }
 
-    const ingressTracked = cfg.portScan.enabled || cfg.bruteForce.enabled || cfg.rejectBurst.enabled;
-    if (ingressTracked && (!cfg.externalSourcesOnly || isFromExternal(r, src))) {
+    if (ingressTracked && (!cfg.externalSourcesOnly || (dir !== 0 ? dir === DIR_INGRESS : !isInternal(src)))) {
       const sb = bucket(sources, w);
       let s = sb.get(src);
       if (!s && room()) {
         s = {
-          window: w, srcaddr: src, flows: 0, rejects: 0, first: start, last: r.end ?? start,
+          window: w, srcaddr: names[src]!, flows: 0, rejects: 0, first: start, last: end !== end ? start : end,
           ports: new IdSet(), hosts: new IdSet(), vpcs: new IdSet(), services: undefined,
         };
         sb.set(src, s);
@@ -321,39 +328,39 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       if (s) {
         s.flows++;
         if (rejected) s.rejects++;
-        if (r.dstport != null) s.ports.add(r.dstport, SCAN_CAP);
-        if (s.hosts.size < SCAN_CAP) s.hosts.add(idOf(dst), SCAN_CAP);
-        if (r.vpc_id && s.vpcs.size < SET_CAP) s.vpcs.add(idOf(r.vpc_id), SET_CAP);
-        const service = r.protocol === 6 && r.dstport != null ? serviceByPort.get(r.dstport) : undefined;
-        if (service !== undefined && (rejected || packets <= cfg.bruteForce.shortFlowPackets)) {
+        if (dstport >= 0) s.ports.add(dstport, SCAN_CAP);
+        s.hosts.add(dst, SCAN_CAP);
+        if (vpc >= 0) s.vpcs.add(vpc, SET_CAP);
+        const service = protocol === 6 && dstport >= 0 ? serviceByPort.get(dstport) : undefined;
+        if (service !== undefined && (rejected || packets <= shortFlow)) {
           s.services ??= new Map();
           let a = s.services.get(service);
           if (!a) s.services.set(service, (a = { attempts: 0, targets: new IdSet() }));
           a.attempts++;
-          a.targets.add(idOf(dst), SET_CAP);
+          a.targets.add(dst, SET_CAP);
         }
-        widen(s, r, start);
+        widen(s, start, end);
       }
     }
 
-    if (cfg.denyList.enabled && deny.size > 0) {
-      const hitSrc = denied_(src);
-      if (hitSrc) trackDenied(deniedSrc, 'src', src, dst, hitSrc, r, w, start, bytes, rejected);
-      const hitDst = denied_(dst);
-      if (hitDst) trackDenied(deniedDst, 'dst', dst, src, hitDst, r, w, start, bytes, rejected);
+    if (denyOn) {
+      const hitSrc = denied(src);
+      if (hitSrc) trackDenied(deniedSrc, 'src', src, dst, hitSrc, w, start, end, bytes, rejected, iface, inst, vpc);
+      const hitDst = denied(dst);
+      if (hitDst) trackDenied(deniedDst, 'dst', dst, src, hitDst, w, start, end, bytes, rejected, iface, inst, vpc);
     }
   }
 
   function trackDenied(
-    m: Map<number, Map<string, DenyState>>, side: 'src' | 'dst', addr: string, peer: string, hit: Cidr, r: FlowRecord,
-    w: number, start: number, bytes: number, rejected: boolean,
+    m: Map<number, Map<number, DenyState>>, side: 'src' | 'dst', addr: number, peer: number, hit: Cidr,
+    w: number, start: number, end: number, bytes: number, rejected: boolean, iface: number, inst: number, vpc: number,
   ): void {
     const db = bucket(m, w);
     let d = db.get(addr);
     if (!d && room()) {
       d = {
-        window: w, addr, side, cidr: hit, flows: 0, accepted: 0, rejected: 0, bytes: 0, first: start,
-        last: r.end ?? start, peers: new IdSet(), interfaces: new IdSet(), instances: new IdSet(),
+        window: w, addr: names[addr]!, side, cidr: hit, flows: 0, accepted: 0, rejected: 0, bytes: 0, first: start,
+        last: end !== end ? start : end, peers: new IdSet(), interfaces: new IdSet(), instances: new IdSet(),
         vpcs: new IdSet(),
       };
       db.set(addr, d);
@@ -363,11 +370,32 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
     if (rejected) d.rejected++;
     else d.accepted++;
     d.bytes += bytes;
-    d.peers.add(idOf(peer), SET_CAP);
-    if (r.interface_id) d.interfaces.add(idOf(r.interface_id), SET_CAP);
-    if (r.instance_id) d.instances.add(idOf(r.instance_id), SET_CAP);
-    if (r.vpc_id) d.vpcs.add(idOf(r.vpc_id), SET_CAP);
-    widen(d, r, start);
+    d.peers.add(peer, SET_CAP);
+    if (iface >= 0) d.interfaces.add(iface, SET_CAP);
+    if (inst >= 0) d.instances.add(inst, SET_CAP);
+    if (vpc >= 0) d.vpcs.add(vpc, SET_CAP);
+    widen(d, start, end);
+  }
+
+  const id = (v: string | null | undefined): number => (v == null ? -1 : dict.idOf(v));
+  function add(r: FlowRecord): void {
+    observe(
+      r.log_status != null && r.log_status !== 'OK', r.start ?? NaN, r.end ?? NaN, id(r.srcaddr), id(r.dstaddr),
+      r.dstport ?? -1, r.protocol ?? -1, r.packets ?? 0, r.bytes ?? 0, r.action === 'REJECT', directionCode(r.direction_class),
+      r.interface_id ? dict.idOf(r.interface_id) : -1, r.instance_id ? dict.idOf(r.instance_id) : -1, r.vpc_id ? dict.idOf(r.vpc_id) : -1,
+    );
+  }
+
+  function addColumns(c: DetectColumns): void {
+    dict.extend(c.names, c.firstId);
+    const { start, end, src, dst, dstport, protocol, packets, bytes, flags, iface, inst, vpc } = c;
+    for (let i = 0; i < c.length; i++) {
+      const f = flags[i]!;
+      observe(
+        (f & FLAG_NOT_OK) !== 0, start[i]!, end[i]!, src[i]!, dst[i]!, dstport[i]!, protocol[i]!, packets[i]!, bytes[i]!,
+        (f & FLAG_REJECT) !== 0, f >> DIR_SHIFT, iface[i]!, inst[i]!, vpc[i]!,
+      );
+    }
   }
 
   const seen = (s: Span) => ({ firstSeen: isoSeconds(s.first), lastSeen: isoSeconds(s.last) });
@@ -506,9 +534,12 @@ export function createDetectors(input: DetectionsConfigInput = {}): Detectors {
       add: () => {
         st.records++;
       },
+      addColumns: (c) => {
+        st.records += c.length;
+      },
       finish: () => [],
       stats: () => ({ ...st }),
     };
   }
-  return { add, finish, stats: () => ({ ...st }) };
+  return { add, addColumns, finish, stats: () => ({ ...st }) };
 }

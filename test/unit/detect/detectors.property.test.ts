@@ -4,6 +4,7 @@ import { createDetectors } from '../../../shared/detect/index.ts';
 import { Finding } from '../../../shared/respond/finding.ts';
 import type { FlowRecord } from '../../../shared/flowlog/record.ts';
 import { rec, T0 } from './records.ts';
+import { DetectColumnsBuilder } from '../../../shared/detect/columns.ts';
 
 // small address and port pools so that random sets actually cross the (lowered) thresholds
 const addr = fc.constantFrom('10.0.0.1', '10.0.0.2', '203.0.113.1', '203.0.113.2', '198.51.100.1', '2001:db8::1', 'fd00::5');
@@ -45,6 +46,29 @@ describe('createDetectors() properties', () => {
         expect(new Set(findings.map((f) => f.id)).size).toBe(findings.length);
         expect(stats.records).toBe(rs.length);
         expect(stats.notOk + stats.untimed + stats.unaddressed).toBeLessThanOrEqual(rs.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the same findings and stats for records fed as columns (the worker path) as one by one', () => {
+    const withDir = record.chain((r) =>
+      fc.record({ direction_class: fc.constantFrom(null, 'egress-internet', 'ingress-internet', 'internal'), interface_id: fc.constantFrom(null, 'eni-1', 'eni-2'), vpc_id: fc.constantFrom(null, 'vpc-1') }).map((x) => ({ ...r, ...x }) as FlowRecord),
+    );
+    fc.assert(
+      fc.property(fc.array(withDir, { maxLength: 80 }), fc.integer({ min: 1, max: 9 }), (rs, batch) => {
+        const byColumns = createDetectors(cfg);
+        const b = new DetectColumnsBuilder(batch);
+        for (const r of rs) {
+          const full = b.add(r.log_status, r.start, r.end, r.srcaddr, r.dstaddr, r.dstport, r.protocol, r.packets, r.bytes, r.action, r.direction_class, r.interface_id, r.instance_id, r.vpc_id);
+          if (full) byColumns.addColumns(b.take()!);
+        }
+        const rest = b.take();
+        if (rest) byColumns.addColumns(rest);
+        const one = createDetectors(cfg);
+        rs.forEach((r) => one.add(r));
+        expect(byColumns.finish()).toEqual(one.finish());
+        expect(byColumns.stats()).toEqual(one.stats());
       }),
       { numRuns: 200 },
     );
