@@ -18,10 +18,9 @@
  */
 import cluster from 'node:cluster';
 import { createSocket, type Socket } from 'node:dgram';
-import { readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
-import { hostname, setPriority } from 'node:os';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -106,7 +105,6 @@ const SEND_AT = 64 * 1024;
 const SEND_AFTER_MS = 2;
 /** Why 1024 (≤ 128 MiB): about 1 s of a saturated 1 Gbit/s link queued for the decode thread before drops start. */
 const MAX_BATCHES_IN_FLIGHT = 1024;
-const DECODE_THREAD_NICE = 10;
 /** Per datagram in a batch: u32 length + f64 receive time (µs). */
 const RECORD_HEADER = 12;
 
@@ -351,7 +349,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 async function decoderThread(cfg: DecoderConfig): Promise<void> {
   const port = parentPort;
   if (port === null) return;
-  lowerThreadPriority();
   const sink = new PartitionedSink({ out: cfg.out, stem: cfg.stem, maxBytes: cfg.flushBytes, maxAgeMs: cfg.flushSeconds * 1000 });
   let vni = cfg.vni;
   const sensor = new Sensor((rec) => sink.add(rec), { streamParsers: defaultStreamParsers, mirror: (v) => vni.get(v) });
@@ -413,20 +410,6 @@ async function decoderThread(cfg: DecoderConfig): Promise<void> {
     );
   });
   post({ t: 'ready' });
-}
-
-/**
- * Linux: the decode thread runs at nice 10, so when the cores are busy the receiving thread (and whatever else the box
- * runs) is scheduled first; decoding catches up from the queue, which is what the queue is for. setpriority() on a
- * thread id affects only that thread; /proc/thread-self names it. Elsewhere this does nothing.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, DECODE_THREAD_NICE);
-  } catch {
-    // not Linux, or not allowed: the thread keeps the process's priority
-  }
 }
 
 if (!isMainThread && (workerData as DecoderConfig | null)?.marker === DECODER_MARKER) void decoderThread(workerData as DecoderConfig);
