@@ -45,6 +45,8 @@ function partition(rec: { event_type: string; timestamp: string }): string {
 export class PartitionedSink {
   private readonly batches = new Map<string, Batch>();
   private readonly seq = new Map<string, number>();
+  /** Last partition key per event type, with the `YYYY-MM-DDTHH` prefix it was made for. */
+  private readonly keys = new Map<string, { hour: string; key: string }>();
   private readonly opts: Required<SinkOptions>;
   private pending: Promise<void> = Promise.resolve();
   readonly stats: SinkStats = { objects: 0, records: 0, bytes_written: 0, outputs: [] };
@@ -54,7 +56,14 @@ export class PartitionedSink {
   }
 
   add(rec: { event_type: string; timestamp: string }): void {
-    const key = partition(rec);
+    // the partition changes once an hour per event type: reuse its key while the timestamp's hour prefix matches
+    const ts = rec.timestamp;
+    let k = this.keys.get(rec.event_type);
+    if (k === undefined || !ts.startsWith(k.hour)) {
+      k = { hour: ts.slice(0, 13), key: partition(rec) };
+      this.keys.set(rec.event_type, k);
+    }
+    const key = k.key;
     let b = this.batches.get(key);
     if (!b) {
       b = { key, lines: [], bytes: 0, opened: Date.now() };
