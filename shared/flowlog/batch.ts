@@ -218,11 +218,6 @@ export class FlowBatch {
     return { length: this.length, columns: this.columns.map((c) => c.raw()) };
   }
 
-  /** A lazy row: fields decode on access (detections read a handful of columns). */
-  row(i: number): FlowRecord {
-    return new BatchRow(this, i) as unknown as FlowRecord;
-  }
-
   /** A plain object of every column (tests, small outputs). */
   materialize(i: number): FlowRecord {
     this.settle();
@@ -237,64 +232,3 @@ export class FlowBatch {
     return this.columns[k]!.get(i);
   }
 }
-
-class BatchRow {
-  readonly batch: FlowBatch;
-  readonly index: number;
-  constructor(batch: FlowBatch, index: number) {
-    this.batch = batch;
-    this.index = index;
-  }
-  toJSON(): FlowRecord {
-    return this.batch.materialize(this.index);
-  }
-}
-/** Lake columns as lazy getters on a row class's prototype (reading the batch only when a field is used). */
-function defineLazyColumns(proto: object, skip: ReadonlySet<string> = new Set()): void {
-  LAKE_COLUMNS.forEach((c, k) => {
-    if (skip.has(c.name)) return;
-    Object.defineProperty(proto, c.name, {
-      enumerable: true,
-      get(this: { batch: FlowBatch; index: number }) {
-        return this.batch.columns[k]!.get(this.index);
-      },
-    });
-  });
-}
-defineLazyColumns(BatchRow.prototype);
-
-/**
- * The row handed to the detections during ingest: the fields detections read are plain own properties, filled
- * from values the parser already has (no decoding); every other lake column stays reachable through a lazy getter.
- */
-export class DetectRow {
-  log_status: string | null = null;
-  action: string | null = null;
-  start: number | null = null;
-  end: number | null = null;
-  srcaddr: string | null = null;
-  dstaddr: string | null = null;
-  srcport: number | null = null;
-  dstport: number | null = null;
-  protocol: number | null = null;
-  packets: number | null = null;
-  bytes: number | null = null;
-  tcp_flags: number | null = null;
-  interface_id: string | null = null;
-  instance_id: string | null = null;
-  vpc_id: string | null = null;
-  account_id: string | null = null;
-  flow_direction: string | null = null;
-  direction_class: string | null = null;
-  readonly batch: FlowBatch;
-  readonly index: number;
-  constructor(batch: FlowBatch, index: number) {
-    this.batch = batch;
-    this.index = index;
-  }
-  toJSON(): FlowRecord {
-    return this.batch.materialize(this.index);
-  }
-}
-const DETECT_HOT = new Set(Object.keys(new DetectRow(new FlowBatch(1), 0)));
-defineLazyColumns(DetectRow.prototype, DETECT_HOT);

@@ -1,16 +1,32 @@
 /**
  * How a full partition buffer becomes Parquet bytes: inline on the calling thread, or on a worker thread so the
- * parser keeps going on the main core. The worker gets the column buffers by transfer (no copy).
+ * parser keeps going on the main core. The worker gets the column buffers by transfer (no copy) and hands them back.
+ *
+ * The worker also runs the streaming detections when asked (detections()): the parser ships the records in
+ * columns (detect/columns.ts), so the two cores split the work about evenly — parsing, enrichment and column
+ * building on one; Parquet encoding and detections on the other.
  */
 import { Worker } from 'node:worker_threads';
+import type { DetectionsConfigInput } from '../detect/config.ts';
+import { detectColumnBuffers, type DetectColumns } from '../detect/columns.ts';
+import type { Finding } from '../detect/finding.ts';
+import type { DetectStats } from '../detect/index.ts';
 import { rawBatchBuffers, type FlowBatch } from './batch.ts';
 import { columnPool } from './pool.ts';
 
 /** file URL of the bundled worker, defined by the CLI bundle's build (bin/bundle.mjs); undeclared when run from sources */
 declare const __NETWATCH_PARQUET_WORKER__: string | undefined;
 
+/** Where detections run: records go in as columns, findings come out at the end. */
+export interface DetectionHost {
+  add(c: DetectColumns): void;
+  finish(): Promise<{ findings: Finding[]; stats: DetectStats }>;
+}
+
 export interface ParquetEncoder {
   encode(batch: FlowBatch): Promise<Uint8Array>;
+  /** a detection host on the encoder's thread, if it has one of its own (the worker) */
+  detections?(cfg: DetectionsConfigInput): Promise<DetectionHost>;
   close(): Promise<void>;
 }
 
@@ -20,21 +36,30 @@ export const inlineEncoder: ParquetEncoder = {
   close: async () => undefined,
 };
 
+/** Detections on the calling thread. */
+export async function localDetections(cfg: DetectionsConfigInput): Promise<DetectionHost> {
+  const { createDetectors } = await import('../detect/index.ts');
+  const d = createDetectors(cfg);
+  return { add: (c) => d.addColumns(c), finish: async () => ({ findings: d.finish(), stats: d.stats() }) };
+}
+
+type Reply = { id: number; error?: string; bytes?: Uint8Array; buffers?: ArrayBuffer[]; findings?: Finding[]; stats?: DetectStats };
+
 export function workerEncoder(): ParquetEncoder {
   // the bundled CLI (bin/bundle.mjs) has a plain-JavaScript build of the worker: no TypeScript transformer in it
   const url = typeof __NETWATCH_PARQUET_WORKER__ === 'string' ? new URL(__NETWATCH_PARQUET_WORKER__) : new URL('./parquet-worker.ts', import.meta.url);
   const worker = new Worker(url);
-  const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (m: Reply) => void; reject: (e: Error) => void }>();
   let next = 0;
   let failed: Error | undefined;
-  worker.on('message', (m: { id: number; bytes?: Uint8Array; error?: string; buffers: ArrayBuffer[] }) => {
-    // the part's column buffers come back for the next parts
-    for (const b of m.buffers) columnPool.give(b);
+  worker.on('message', (m: Reply) => {
+    // a part's column buffers come back for the next parts
+    for (const b of m.buffers ?? []) columnPool.give(b);
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
-    if (m.error !== undefined) w.reject(new Error(`Parquet encoding failed: ${m.error}`));
-    else w.resolve(m.bytes!);
+    if (m.error !== undefined) w.reject(new Error(m.error));
+    else w.resolve(m);
   });
   const failAll = (err: Error) => {
     failed = err;
@@ -43,18 +68,40 @@ export function workerEncoder(): ParquetEncoder {
   };
   worker.on('error', failAll);
   worker.on('exit', (code) => {
-    if (waiting.size) failAll(new Error(`Parquet worker exited (${code}) with ${waiting.size} part(s) pending`));
+    if (waiting.size) failAll(new Error(`Parquet worker exited (${code}) with ${waiting.size} request(s) pending`));
   });
+  const request = (msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> => {
+    if (failed) return Promise.reject(failed);
+    const id = next++;
+    return new Promise<Reply>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ ...msg, id }, transfer);
+    });
+  };
 
   return {
-    encode(batch) {
-      if (failed) return Promise.reject(failed);
+    async encode(batch) {
       const raw = batch.raw();
-      const id = next++;
-      return new Promise<Uint8Array>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, raw }, rawBatchBuffers(raw));
-      });
+      try {
+        return (await request({ type: 'encode', raw }, rawBatchBuffers(raw))).bytes!;
+      } catch (err) {
+        throw new Error(`Parquet encoding failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    async detections(cfg) {
+      await request({ type: 'detect-start', cfg });
+      let lost: Error | undefined;
+      return {
+        add(c) {
+          // fire and forget (the worker handles messages in order); a failure surfaces in finish()
+          request({ type: 'detect', cols: c }, detectColumnBuffers(c)).catch((err: Error) => (lost ??= err));
+        },
+        async finish() {
+          const r = await request({ type: 'detect-finish' });
+          if (lost) throw new Error(`detections failed: ${lost.message}`, { cause: lost });
+          return { findings: r.findings!, stats: r.stats! };
+        },
+      };
     },
     async close() {
       await worker.terminate();

@@ -7,13 +7,13 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { FlowLogFormatError } from '../errors.ts';
 import type { Enricher, EnrichInput } from '../enrich/enricher.ts';
-import { DetectRow, FlowBatch } from './batch.ts';
+import { FlowBatch } from './batch.ts';
+import type { DetectColumns, DetectColumnsBuilder } from '../detect/columns.ts';
 import { FLOW_LOG_FIELDS } from './fields.ts';
 import { hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
 import { FlowLogParser, tokenString, type LineView } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
 import { inlineEncoder, type ParquetEncoder } from './encoder.ts';
-import type { FlowRecord } from './record.ts';
 
 export interface ObjectSource {
   /** name for messages and output naming: s3://bucket/key or a path */
@@ -28,6 +28,12 @@ export interface ObjectSource {
   localPath?(): Promise<string>;
 }
 
+/** The detections' intake: the ingest fills the builder record by record and ships every full batch. */
+export interface DetectionFeed {
+  builder: DetectColumnsBuilder;
+  ship(c: DetectColumns): void;
+}
+
 export interface IngestOptions {
   enricher: Enricher;
   sink: LakeSink;
@@ -35,8 +41,8 @@ export interface IngestOptions {
   rowsPerPart?: number;
   /** format for header-less text objects */
   format?: FlowLogFormat;
-  /** receives every record (detections); rows are valid until the call returns plus while referenced */
-  onRecord?: (r: FlowRecord) => void;
+  /** receives every record, in columns, for the detections */
+  detect?: DetectionFeed;
   /** fallback partition time when records and object name have none */
   now?: () => Date;
   /** Parquet encoding: inline (default) or on a worker thread (encoder.ts) */
@@ -58,6 +64,8 @@ export interface ObjectSummary {
   skipped: number;
   headers: number;
   outputs: string[];
+  /** newest record `end` (unix seconds), null when no record had one */
+  newestEnd: number | null;
 }
 
 /**
@@ -257,7 +265,8 @@ async function ingestText(
   kind: 'gzip' | 'text',
 ): Promise<ObjectSummary> {
   const enricher = opts.enricher;
-  const onRecord = opts.onRecord;
+  const feed = opts.detect;
+  let newest = -1;
   const fallback = fallbackTime(hints, now);
   // partition routing cache: records of one object share account/region and mostly one hour
   let lastAcct: string | null | undefined;
@@ -307,27 +316,15 @@ async function ingestText(
       const enr = enricher.enrich(enrichIn);
       const batch = writer.batchFor(lastPath);
       batch.appendLine(view, enr, enricher.protocolName(protocol), enricher.tcpFlagNames(flags));
-      if (onRecord) {
-        const row = new DetectRow(batch, batch.length - 1);
-        row.log_status = knownToken(view, P.log_status, LOG_STATUS);
-        row.action = knownToken(view, P.action, ACTIONS);
-        row.start = start;
-        row.end = numAt(view, P.end);
-        row.srcaddr = enrichIn.srcaddr;
-        row.dstaddr = enrichIn.dstaddr;
-        row.srcport = numAt(view, P.srcport);
-        row.dstport = numAt(view, P.dstport);
-        row.protocol = protocol;
-        row.packets = numAt(view, P.packets);
-        row.bytes = numAt(view, P.bytes);
-        row.tcp_flags = flags;
-        row.interface_id = enrichIn.interface_id;
-        row.instance_id = tokenString(view, P.instance_id);
-        row.vpc_id = tokenString(view, P.vpc_id);
-        row.account_id = acctTok;
-        row.flow_direction = enrichIn.flow_direction;
-        row.direction_class = enr.direction_class;
-        onRecord(row as unknown as FlowRecord);
+      const end = numAt(view, P.end);
+      if (end !== null && end > newest) newest = end;
+      if (feed) {
+        const full = feed.builder.add(
+          knownToken(view, P.log_status, LOG_STATUS), start, end, enrichIn.srcaddr, enrichIn.dstaddr, numAt(view, P.dstport), protocol,
+          numAt(view, P.packets), numAt(view, P.bytes), knownToken(view, P.action, ACTIONS), enr.direction_class, enrichIn.interface_id,
+          tokenString(view, P.instance_id), tokenString(view, P.vpc_id),
+        );
+        if (full) feed.ship(feed.builder.take()!);
       }
       writer.maybeFlush(lastPath);
     },
@@ -357,6 +354,7 @@ async function ingestText(
     skipped: s.malformed + s.blank,
     headers: s.headers,
     outputs: [],
+    newestEnd: newest >= 0 ? newest : null,
   };
 }
 
@@ -393,6 +391,7 @@ async function ingestParquet(
     skipped: 0,
     headers: 0,
     outputs: [],
+    newestEnd: null,
   };
   const known = new Set(FLOW_LOG_FIELDS.map((f) => f.column));
   let rowStart = 0;
@@ -449,7 +448,18 @@ async function ingestParquet(
           continue;
         }
         summary.records++;
-        if (opts.onRecord) opts.onRecord(batch.row(batch.length - 1));
+        const end = toNum(values.end);
+        if (end !== null && end > (summary.newestEnd ?? -1)) summary.newestEnd = end;
+        const feed = opts.detect;
+        if (feed) {
+          const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+          const full = feed.builder.add(
+            str(values.log_status), start, end, str(values.srcaddr), str(values.dstaddr), toNum(values.dstport), toNum(values.protocol),
+            toNum(values.packets), toNum(values.bytes), str(values.action), enr.direction_class, str(values.interface_id),
+            str(values.instance_id), str(values.vpc_id),
+          );
+          if (full) feed.ship(feed.builder.take()!);
+        }
         writer.maybeFlush(path);
       }
       await writer.drain();

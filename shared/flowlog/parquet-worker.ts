@@ -1,19 +1,57 @@
 /**
- * Worker thread: raw column arrays in, Parquet bytes out. Encoding (Arrow IPC + parquet-wasm zstd) is about half
- * of the ingest's CPU, so the CLI runs it beside the parser on a second core. Lambda (≤ 1 vCPU below 1769 MB)
- * encodes inline instead (encoder.ts).
+ * Worker thread: raw column arrays in, Parquet bytes out; and the streaming detections over record columns when the
+ * parsing thread asks for them (encoder.ts). Encoding (Arrow IPC + parquet-wasm zstd) is about half of the ingest's
+ * CPU, so the CLI runs it beside the parser on a second core. Lambda (≤ 1 vCPU below 1769 MB) encodes and detects
+ * inline instead.
  */
 import { parentPort } from 'node:worker_threads';
+import type { DetectColumns } from '../detect/columns.ts';
+import type { DetectionsConfigInput } from '../detect/config.ts';
+import type { Detectors } from '../detect/index.ts';
 import { rawBatchBuffers, type RawBatch } from './batch.ts';
 import { rawBatchToParquet } from './parquet.ts';
 
-parentPort!.on('message', (msg: { id: number; raw: RawBatch }) => {
-  // the column buffers go back to the parsing thread's pool whatever happens here
-  const buffers = rawBatchBuffers(msg.raw);
-  try {
-    const bytes = rawBatchToParquet(msg.raw);
-    parentPort!.postMessage({ id: msg.id, bytes, buffers }, [bytes.buffer as ArrayBuffer, ...buffers]);
-  } catch (err) {
-    parentPort!.postMessage({ id: msg.id, error: (err as Error).message, buffers }, buffers);
+type Request =
+  | { id: number; type: 'encode'; raw: RawBatch }
+  | { id: number; type: 'detect-start'; cfg: DetectionsConfigInput }
+  | { id: number; type: 'detect'; cols: DetectColumns }
+  | { id: number; type: 'detect-finish' };
+
+let detectors: Detectors | undefined;
+
+async function handle(msg: Request): Promise<void> {
+  if (msg.type === 'encode') {
+    // the column buffers go back to the parsing thread's pool whatever happens here
+    const buffers = rawBatchBuffers(msg.raw);
+    try {
+      const bytes = rawBatchToParquet(msg.raw);
+      parentPort!.postMessage({ id: msg.id, bytes, buffers }, [bytes.buffer as ArrayBuffer, ...buffers]);
+    } catch (err) {
+      parentPort!.postMessage({ id: msg.id, error: (err as Error).message, buffers }, buffers);
+    }
+    return;
   }
+  try {
+    if (msg.type === 'detect-start') {
+      const { createDetectors } = await import('../detect/index.ts');
+      detectors = createDetectors(msg.cfg);
+      parentPort!.postMessage({ id: msg.id });
+    } else if (msg.type === 'detect') {
+      if (!detectors) throw new Error('detections not started');
+      detectors.addColumns(msg.cols);
+      parentPort!.postMessage({ id: msg.id });
+    } else {
+      if (!detectors) throw new Error('detections not started');
+      parentPort!.postMessage({ id: msg.id, findings: detectors.finish(), stats: detectors.stats() });
+      detectors = undefined;
+    }
+  } catch (err) {
+    parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
+  }
+}
+
+// messages are handled strictly in order (detect-start's import is awaited before the first batch is added)
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (msg: Request) => {
+  queue = queue.then(() => handle(msg));
 });

@@ -2,7 +2,8 @@
  * Many objects → one summary (the `--json` contract of `netwatch flowlogs ingest`) + the findings the
  * detections emitted over their records.
  */
-import { createDetectors } from '../detect/index.ts';
+import { DetectColumnsBuilder, type DetectColumns } from '../detect/columns.ts';
+import { localDetections } from './encoder.ts';
 import type { DetectionsConfigInput } from '../detect/config.ts';
 import type { Finding } from '../detect/finding.ts';
 import { ingestObject, type IngestOptions, type ObjectSource, type ObjectSummary } from './ingest.ts';
@@ -24,14 +25,20 @@ export interface IngestSummary {
   newestEnd: number | null;
 }
 
-export interface PipelineOptions extends Omit<IngestOptions, 'onRecord'> {
+export interface PipelineOptions extends Omit<IngestOptions, 'detect'> {
   detections?: DetectionsConfigInput;
   /** false: a failing object throws at once (Lambda: the event goes to the retry / dead-letter path) */
   continueOnError?: boolean;
 }
 
+/** records per batch handed to the detections */
+const DETECT_BATCH = 32_768;
+
 export async function ingestAll(sources: ObjectSource[], opts: PipelineOptions): Promise<IngestSummary> {
-  const detectors = createDetectors(opts.detections ?? {});
+  // detections run where the encoder runs: on its worker thread when it has one, else here
+  const host = opts.encoder?.detections ? await opts.encoder.detections(opts.detections ?? {}) : await localDetections(opts.detections ?? {});
+  const builder = new DetectColumnsBuilder(DETECT_BATCH);
+  const detect = { builder, ship: (c: DetectColumns) => host.add(c) };
   const summary: IngestSummary = {
     files: 0,
     records: 0,
@@ -49,14 +56,7 @@ export async function ingestAll(sources: ObjectSource[], opts: PipelineOptions):
   for (const src of sources) {
     let s: ObjectSummary;
     try {
-      s = await ingestObject(src, {
-        ...opts,
-        onRecord: (r) => {
-          const end = r.end;
-          if (end !== null && end > newest) newest = end;
-          detectors.add(r);
-        },
-      });
+      s = await ingestObject(src, { ...opts, detect });
     } catch (err) {
       if (!opts.continueOnError) throw err;
       summary.errors.push({ source: src.name, error: (err as Error).message });
@@ -70,8 +70,11 @@ export async function ingestAll(sources: ObjectSource[], opts: PipelineOptions):
     summary.malformed += s.malformed;
     if (s.malformed) summary.malformedLines.push({ source: s.source, lines: s.malformedLines, reasons: s.malformedReasons });
     summary.outputs.push(...s.outputs);
+    if (s.newestEnd !== null && s.newestEnd > newest) newest = s.newestEnd;
   }
-  summary.findings = detectors.finish();
+  const rest = builder.take();
+  if (rest) host.add(rest);
+  summary.findings = (await host.finish()).findings;
   summary.newestEnd = newest >= 0 ? newest : null;
   return summary;
 }

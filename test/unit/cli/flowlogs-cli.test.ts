@@ -33,6 +33,31 @@ describe('netwatch flowlogs ingest', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ files: 1, records: 1, errors: [{ source: bad }] });
   });
 
+  it('finds the same threats whether detections run on the Parquet worker thread or inline (and fails loudly on a bad deny list)', () => {
+    // a scanner sweeping 30 ports of one host, rejected, plus a flood of accepted flows to a deny-listed address
+    const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
+    const lines = [header];
+    for (let p = 0; p < 30; p++) lines.push(`2 123456789012 eni-1 198.51.100.7 10.0.0.5 40000 ${1000 + p} 6 1 40 1700000000 1700000010 REJECT OK`);
+    for (let i = 0; i < 3; i++) lines.push(`2 123456789012 eni-1 10.0.0.5 203.0.113.9 40000 443 6 10 4000 1700000000 1700000010 ACCEPT OK`);
+    const input = join(dir, 'threats.log');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const config = join(dir, 'netwatch.json');
+    writeFileSync(config, JSON.stringify({ detections: { denyList: { cidrs: ['203.0.113.0/24'] } } }));
+    const run = (env: Record<string, string>) => {
+      const r = netwatch(['flowlogs', 'ingest', input, '--out', join(dir, `d-${Object.keys(env).length}`), '--config', config, '--json'], env);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).findings as { type: string; id: string }[];
+    };
+    const onWorker = run({});
+    const inline = run({ NETWATCH_PARQUET_WORKER: '0' });
+    expect(onWorker.map((f) => f.type).sort()).toEqual(['deny-list', 'port-scan']);
+    expect(onWorker).toEqual(inline);
+    writeFileSync(config, JSON.stringify({ detections: { denyList: { file: join(dir, 'missing-deny-list.txt') } } }));
+    const bad = netwatch(['flowlogs', 'ingest', input, '--out', join(dir, 'e'), '--config', config, '--json']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('missing-deny-list.txt');
+  });
+
   it('exits 2 on bad usage', () => {
     expect(netwatch(['flowlogs', 'ingest', sample('v2-default-ipv6.log')]).status).toBe(2); // --out missing
     const r = netwatch(['flowlogs', 'ingest', sample('v2-default-ipv6.log'), '--out', join(dir, 'c'), '--rows-per-part', '0']);
