@@ -45,7 +45,10 @@ export function releaseRawColumn(c: RawColumn): void {
 abstract class BaseColumn {
   length = 0;
   nullCount = 0;
-  /** validity bits, allocated at the first non-null value; bits are only ever set, unset means NULL */
+  /**
+   * Validity bits, made only when a column mixes values and NULLs: a column without NULLs so far (most of them)
+   * sets no bits at all. Bits are only ever set; unset means NULL.
+   */
   protected valid: Uint8Array | undefined;
   protected readonly capacity: number;
 
@@ -53,14 +56,31 @@ abstract class BaseColumn {
     this.capacity = Math.max(8, capacity);
   }
 
+  /** zeroed bits for at least `bits` values */
+  private newBitmap(bits: number): Uint8Array {
+    const v = takeU8(Math.max((bits + 7) >> 3, this.capacity >> 3));
+    v.fill(0);
+    return v;
+  }
+
   protected markValid(i: number): void {
-    const byte = i >> 3;
     let v = this.valid;
     if (v === undefined) {
-      v = this.valid = takeU8(Math.max(byte + 1, this.capacity >> 3));
-      v.fill(0);
-    } else if (byte >= v.length) v = this.valid = growU8(v, byte + 1, true);
-    v[byte]! |= 1 << (i & 7);
+      if (this.nullCount === 0) return; // no NULL yet: nothing to record
+      v = this.valid = this.newBitmap(i + 1); // first value after NULLs
+    } else if (i >> 3 >= v.length) v = this.valid = growU8(v, (i >> 3) + 1, true);
+    v[i >> 3]! |= 1 << (i & 7);
+  }
+
+  /** Counts NULLs appended at [length, n); the first NULL after values makes the bitmap (all values so far valid). */
+  protected addNulls(n: number): void {
+    if (this.valid === undefined && this.nullCount === 0 && this.length > 0) {
+      const len = this.length;
+      const v = (this.valid = this.newBitmap(n));
+      v.fill(0xff, 0, len >> 3);
+      if (len & 7) v[len >> 3] = (1 << (len & 7)) - 1;
+    }
+    this.nullCount += n - this.length;
   }
 
   /** Appends nulls until the column has n values (columns absent from a format are filled in bulk, lazily). */
@@ -68,7 +88,8 @@ abstract class BaseColumn {
 
   isNull(i: number): boolean {
     const v = this.valid;
-    return v === undefined || ((v[i >> 3] ?? 0) & (1 << (i & 7))) === 0;
+    if (v === undefined) return this.nullCount > 0; // dense (no NULL) or all NULL
+    return ((v[i >> 3] ?? 0) & (1 << (i & 7))) === 0;
   }
 
   /** the validity bitmap covering `length` values, or undefined when nothing is NULL */
@@ -149,7 +170,7 @@ export class Utf8Column extends BaseColumn {
 
   padTo(n: number): void {
     if (n <= this.length) return;
-    this.nullCount += n - this.length;
+    this.addNulls(n);
     let o = this.offsets;
     if (o !== undefined) {
       if (n + 1 > o.length) {
@@ -207,7 +228,7 @@ abstract class NumberColumn<A extends Int32Array | Float64Array> extends BaseCol
 
   padTo(n: number): void {
     if (n <= this.length) return;
-    this.nullCount += n - this.length;
+    this.addNulls(n);
     if (this.values !== undefined) this.room(n - 1);
     this.length = n;
   }

@@ -15,7 +15,13 @@ export interface FlowLogFormat {
   readonly unknownPositions: readonly number[];
   /** highest version among the known fields (what AWS writes in `version` for a custom format) */
   readonly version: number;
+  /** per position: KIND_STRING (string or unknown field), KIND_INT32 or KIND_INT64 (what the parser validates) */
+  readonly kinds: Uint8Array;
 }
+
+export const KIND_STRING = 0;
+export const KIND_INT32 = 1;
+export const KIND_INT64 = 2;
 
 const FIELD_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const FIELD_INDEX = new Map(FLOW_LOG_FIELDS.map((f, i) => [f.name, i]));
@@ -52,7 +58,8 @@ export function makeFormat(names: readonly string[]): FlowLogFormat {
       if (!f.unverified) version = Math.max(version, f.version);
     } else unknownPositions.push(pos);
   });
-  return { names: clean, fields, positionOfField, unknownPositions, version };
+  const kinds = Uint8Array.from(fields, (f) => (f === undefined || f.type === 'string' ? KIND_STRING : f.type === 'int32' ? KIND_INT32 : KIND_INT64));
+  return { names: clean, fields, positionOfField, unknownPositions, version, kinds };
 }
 
 /** Parses a format string as given to CreateFlowLogs (`${version} ${account-id} ...`) or a plain header. */

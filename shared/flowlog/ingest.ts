@@ -11,7 +11,7 @@ import { FlowBatch } from './batch.ts';
 import type { DetectColumns, DetectColumnsBuilder } from '../detect/columns.ts';
 import { FLOW_LOG_FIELDS } from './fields.ts';
 import { hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
-import { FlowLogParser, tokenString, type LineView } from './parse.ts';
+import { FlowLogParser, TokenMemo, tokenString, type LineView } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
 import { inlineEncoder, type ParquetEncoder } from './encoder.ts';
 
@@ -115,6 +115,7 @@ function sameToken(view: LineView, a: number, b: number): boolean {
 
 const LOG_STATUS = ['OK', 'NODATA', 'SKIPDATA'] as const;
 const ACTIONS = ['ACCEPT', 'REJECT'] as const;
+const DIRECTIONS = ['ingress', 'egress'] as const;
 /** A token from a small closed set (log-status, action) without decoding; anything else decodes normally. */
 function knownToken(view: LineView, t: number, known: readonly string[]): string | null {
   if (t < 0) return null;
@@ -267,6 +268,9 @@ async function ingestText(
   const enricher = opts.enricher;
   const feed = opts.detect;
   let newest = -1;
+  const acctMemo = new TokenMemo();
+  const regionMemo = new TokenMemo();
+  const vpcMemo = new TokenMemo();
   const fallback = fallbackTime(hints, now);
   // partition routing cache: records of one object share account/region and mostly one hour
   let lastAcct: string | null | undefined;
@@ -290,9 +294,8 @@ async function ingestText(
     format: opts.format,
     onRecord: (view) => {
       const P = positions(view.format);
-      const acctTok = tokenString(view, P.account_id);
-      const acct = acctTok ?? hints.account ?? 'unknown';
-      const region = tokenString(view, P.region) ?? hints.region ?? 'unknown';
+      const acct = acctMemo.get(view, P.account_id) ?? hints.account ?? 'unknown';
+      const region = regionMemo.get(view, P.region) ?? hints.region ?? 'unknown';
       const start = numAt(view, P.start);
       const hourBucket = start === null ? -2 : Math.floor(start / 3600);
       if (acct !== lastAcct || region !== lastRegion || hourBucket !== lastHour) {
@@ -308,7 +311,7 @@ async function ingestText(
       // packet-level addresses usually equal the record's: reuse the string instead of decoding again
       enrichIn.pkt_srcaddr = sameToken(view, P.pkt_srcaddr, P.srcaddr) ? enrichIn.srcaddr : tokenString(view, P.pkt_srcaddr);
       enrichIn.pkt_dstaddr = sameToken(view, P.pkt_dstaddr, P.dstaddr) ? enrichIn.dstaddr : tokenString(view, P.pkt_dstaddr);
-      enrichIn.flow_direction = tokenString(view, P.flow_direction);
+      enrichIn.flow_direction = knownToken(view, P.flow_direction, DIRECTIONS);
       enrichIn.pkt_src_aws_service = tokenString(view, P.pkt_src_aws_service);
       enrichIn.pkt_dst_aws_service = tokenString(view, P.pkt_dst_aws_service);
       const protocol = numAt(view, P.protocol);
@@ -322,7 +325,7 @@ async function ingestText(
         const full = feed.builder.add(
           knownToken(view, P.log_status, LOG_STATUS), start, end, enrichIn.srcaddr, enrichIn.dstaddr, numAt(view, P.dstport), protocol,
           numAt(view, P.packets), numAt(view, P.bytes), knownToken(view, P.action, ACTIONS), enr.direction_class, enrichIn.interface_id,
-          tokenString(view, P.instance_id), tokenString(view, P.vpc_id),
+          tokenString(view, P.instance_id), vpcMemo.get(view, P.vpc_id),
         );
         if (full) feed.ship(feed.builder.take()!);
       }

@@ -8,7 +8,7 @@
  * field count or a non-number in a number field is counted as malformed (first line numbers kept) and skipped.
  */
 import { FlowLogFormatError } from '../errors.ts';
-import { looksLikeHeader, makeFormat, type FlowLogFormat } from './format.ts';
+import { KIND_INT32, KIND_STRING, looksLikeHeader, makeFormat, type FlowLogFormat } from './format.ts';
 
 export const MAX_LINE_BYTES = 64 * 1024;
 /** line numbers of malformed lines kept for the summary */
@@ -187,14 +187,16 @@ export class FlowLogParser {
       this.sawFirstLine = true;
       this.checkText(buf, start, end);
     }
-    const n = this.tokenize(buf, start, end);
-    if (n === 0) {
+    // header lines: the first line, and any later line made only of field names (concatenated objects)
+    let first = start;
+    while (first < end && (buf[first] === SPACE || buf[first] === TAB)) first++;
+    if (first === end) {
       stats.blank++;
       return;
     }
-    // header lines: the first line, and any later line made only of field names (concatenated objects)
-    const c0 = buf[this.starts[0]!]!;
+    const c0 = buf[first]!;
     if (c0 >= 0x61 && c0 <= 0x7a) {
+      const n = this.tokenize(buf, start, end);
       const tokens = n > 0 ? this.tokenStrings(buf, n) : [];
       if (looksLikeHeader(tokens)) {
         try {
@@ -215,37 +217,55 @@ export class FlowLogParser {
         'no header line naming the flow-log fields (S3 delivery writes one); pass the format explicitly for header-less logs',
       );
     }
-    if (n !== format.names.length) {
-      this.malformed(lineNo, `expected ${format.names.length} fields, found ${n}`);
+    // one pass: token offsets, and the value of every numeric field (validated before the consumer sees the line)
+    const kinds = format.kinds;
+    const nk = kinds.length;
+    const starts = this.starts;
+    const ends = this.ends;
+    const nums = this.nums;
+    let n = 0;
+    let bad = -1;
+    let i = first;
+    while (i < end) {
+      let c = buf[i]!;
+      while ((c === SPACE || c === TAB) && ++i < end) c = buf[i]!;
+      if (i >= end) break;
+      if (n === MAX_TOKENS) {
+        n = -1;
+        break;
+      }
+      starts[n] = i;
+      const kind = n < nk ? kinds[n]! : KIND_STRING;
+      if (kind === KIND_STRING) {
+        while (i < end && (c = buf[i]!) !== SPACE && c !== TAB) i++;
+        nums[n] = NaN;
+      } else {
+        let v = 0;
+        let ok = true;
+        const s0 = i;
+        while (i < end && (c = buf[i]!) !== SPACE && c !== TAB) {
+          const d = c - 0x30;
+          if (d < 0 || d > 9) ok = false;
+          else v = v * 10 + d;
+          i++;
+        }
+        if (i - s0 === 1 && buf[s0] === DASH) nums[n] = NaN;
+        else if (!ok || i - s0 > 16 || (kind === KIND_INT32 && v > 0x7fffffff) || v > Number.MAX_SAFE_INTEGER) {
+          if (bad < 0) bad = n;
+          nums[n] = NaN;
+        } else nums[n] = v;
+      }
+      ends[n++] = i;
+    }
+    if (n !== nk) {
+      this.malformed(lineNo, `expected ${nk} fields, found ${n < 0 ? `more than ${MAX_TOKENS}` : n}`);
       return;
     }
-    // numbers: validate every numeric field before the consumer sees the line
-    const fields = format.fields;
-    const nums = this.nums;
-    for (let t = 0; t < n; t++) {
-      const f = fields[t];
-      if (f === undefined || f.type === 'string') {
-        nums[t] = NaN;
-        continue;
-      }
-      const s = this.starts[t]!;
-      const e = this.ends[t]!;
-      if (e - s === 1 && buf[s] === DASH) {
-        nums[t] = NaN;
-        continue;
-      }
-      let v = 0;
-      let ok = e - s <= 16;
-      for (let i = s; ok && i < e; i++) {
-        const d = buf[i]! - 0x30;
-        if (d < 0 || d > 9) ok = false;
-        else v = v * 10 + d;
-      }
-      if (!ok || (f.type === 'int32' && v > 0x7fffffff) || v > Number.MAX_SAFE_INTEGER) {
-        this.malformed(lineNo, `${f.name} is not ${f.type === 'int32' ? 'a 32-bit' : 'a 64-bit'} unsigned number: "${latin1.decode(buf.subarray(s, e)).slice(0, 40)}"`);
-        return;
-      }
-      nums[t] = v;
+    if (bad >= 0) {
+      const f = format.fields[bad]!;
+      const text = latin1.decode(buf.subarray(starts[bad]!, ends[bad]!)).slice(0, 40);
+      this.malformed(lineNo, `${f.name} is not ${f.type === 'int32' ? 'a 32-bit' : 'a 64-bit'} unsigned number: "${text}"`);
+      return;
     }
     stats.records++;
     const lsPos = this.logStatusPos;
@@ -316,4 +336,32 @@ export function tokenString(view: LineView, t: number): string | null {
   const e = view.ends[t]!;
   if (e - s === 1 && view.buf[s] === DASH) return null;
   return interner.get(view.buf, s, e);
+}
+
+/**
+ * Token t of successive lines as a string, remembering the last one: for fields that rarely change within an
+ * object (account, region, VPC) a byte comparison with the previous line replaces hashing and interning.
+ */
+export class TokenMemo {
+  private bytes = new Uint8Array(64);
+  private len = -1;
+  private value: string | null = null;
+
+  get(view: LineView, t: number): string | null {
+    if (t < 0) return null;
+    const s = view.starts[t]!;
+    const n = view.ends[t]! - s;
+    const buf = view.buf;
+    if (n === this.len) {
+      const b = this.bytes;
+      let i = 0;
+      while (i < n && b[i] === buf[s + i]) i++;
+      if (i === n) return this.value;
+    }
+    this.value = tokenString(view, t);
+    if (n > this.bytes.length) this.bytes = new Uint8Array(n);
+    for (let i = 0; i < n; i++) this.bytes[i] = buf[s + i]!;
+    this.len = n;
+    return this.value;
+  }
 }
