@@ -25,8 +25,12 @@ export interface DetectionHost {
 
 export interface ParquetEncoder {
   encode(batch: FlowBatch): Promise<Uint8Array>;
-  /** a detection host on the encoder's thread, if it has one of its own (the worker) */
-  detections?(cfg: DetectionsConfigInput): Promise<DetectionHost>;
+  /**
+   * A detection host on the encoder's thread, if it has one of its own (the worker). Returns at once: the worker
+   * starts the detections while the caller parses; a failure to start surfaces in finish(). Validate the config
+   * first (pipeline.ts does) to fail before any work.
+   */
+  detections?(cfg: DetectionsConfigInput): DetectionHost;
   close(): Promise<void>;
 }
 
@@ -88,9 +92,9 @@ export function workerEncoder(): ParquetEncoder {
         throw new Error(`Parquet encoding failed: ${(err as Error).message}`, { cause: err });
       }
     },
-    async detections(cfg) {
-      await request({ type: 'detect-start', cfg });
+    detections(cfg) {
       let lost: Error | undefined;
+      request({ type: 'detect-start', cfg }).catch((err: Error) => (lost ??= err));
       return {
         add(c) {
           // fire and forget (the worker handles messages in order); a failure surfaces in finish()

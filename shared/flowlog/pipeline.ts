@@ -35,8 +35,10 @@ export interface PipelineOptions extends Omit<IngestOptions, 'detect'> {
 const DETECT_BATCH = 32_768;
 
 export async function ingestAll(sources: ObjectSource[], opts: PipelineOptions): Promise<IngestSummary> {
-  // detections run where the encoder runs: on its worker thread when it has one, else here
-  const host = opts.encoder?.detections ? await opts.encoder.detections(opts.detections ?? {}) : await localDetections(opts.detections ?? {});
+  // detections run where the encoder runs: on its worker thread when it has one, else here. A bad config (or an
+  // unreadable deny list) fails here, before any object is read, in both cases.
+  const local = await localDetections(opts.detections ?? {});
+  const host = opts.encoder?.detections ? opts.encoder.detections(opts.detections ?? {}) : local;
   const builder = new DetectColumnsBuilder(DETECT_BATCH);
   const detect = { builder, ship: (c: DetectColumns) => host.add(c) };
   const summary: IngestSummary = {
