@@ -3,7 +3,7 @@
  * The only module that loads apache-arrow and parquet-wasm (a few tens of MB of compiled code), so a thread that
  * only parses — the CLI's main thread when a worker encodes — never pays for them.
  */
-import { Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, type Data, type DataType } from 'apache-arrow';
+import { AsyncByteQueue, Field, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Table, Utf8, type Data, type DataType } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { LAKE_COLUMNS, releaseRawBatch, type FlowBatch, type RawBatch } from './batch.ts';
 import type { RawColumn } from './columns.ts';
@@ -80,15 +80,42 @@ export function batchToParquet(batch: FlowBatch): Uint8Array {
 }
 
 /**
+ * Collects the Arrow IPC stream in one buffer from the thread's pool instead of a fresh one per part: a part's IPC is
+ * ~13 MB, and allocating and freeing that much per part makes glibc raise its mmap threshold and then fragment the
+ * heap (tens of MB of RSS that are free but never returned).
+ */
+class PooledIpcSink extends AsyncByteQueue {
+  buf = new Uint8Array(columnPool.take(1 << 20));
+  length = 0;
+  override write(value: Uint8Array): void {
+    const n = value.byteLength;
+    if (n === 0) return;
+    if (this.length + n > this.buf.length) {
+      const next = new Uint8Array(columnPool.take(this.length + n));
+      next.set(this.buf.subarray(0, this.length));
+      columnPool.give(this.buf.buffer as ArrayBuffer);
+      this.buf = next;
+    }
+    this.buf.set(value, this.length);
+    this.length += n;
+  }
+}
+
+/**
  * The raw batch's own buffers are left untouched (the caller gives them back to its pool); the INT64 word buffers
- * made here go back to this thread's pool as soon as the IPC bytes exist.
+ * and the IPC buffer made here go back to this thread's pool as soon as parquet-wasm has copied the IPC in.
  */
 export function rawBatchToParquet(raw: RawBatch): Uint8Array {
   const table = rawBatchToTable(raw);
-  const ipc = tableToIPC(table, 'stream');
+  const sink = new PooledIpcSink();
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(sink, table.schema);
+  for (const b of table.batches) writer.write(b);
+  writer.finish();
   for (const [i, c] of raw.columns.entries()) {
     if (c.kind === 'int64') columnPool.give(table.getChildAt(i)!.data[0]!.values.buffer as ArrayBuffer);
   }
-  const pq = parquet.Table.fromIPCStream(ipc);
+  const pq = parquet.Table.fromIPCStream(sink.buf.subarray(0, sink.length));
+  columnPool.give(sink.buf.buffer as ArrayBuffer);
   return parquet.writeParquet(pq, writerProperties());
 }
