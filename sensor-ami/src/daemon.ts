@@ -332,6 +332,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         decoder.postMessage(msg);
         await final;
       }
+      // everything is flushed once the final stats came: nothing (an idle keep-alive socket…) may hold the thread
+      void decoder.terminate();
       await exited;
       if (server) await new Promise<void>((res) => server?.close(() => res()));
       if (failure !== null) throw new Error(`sensor decode thread failed: ${(failure as Error).message}`, { cause: failure });
