@@ -113,6 +113,8 @@ mkdirSync(OUT, { recursive: true });
 if (!existsSync(PCAP)) generateSensorPcap(PCAP, PACKETS);
 const size = statSync(PCAP).size;
 
+// the CLI runs as a cached bundle of its sources (bin/bundle.mjs): build it now if sources changed, untimed
+spawnSync(process.execPath, [join(ROOT, 'bin/netwatch.mjs'), '--version'], { stdio: 'ignore' });
 const ours = time(process.execPath, ['bin/netwatch.mjs', 'sensor', 'decode', PCAP, '--stats', '--no-progress']);
 if (ours.status !== 0) throw new Error(`netwatch sensor decode failed: ${ours.stderr}`);
 const stats = JSON.parse(ours.stderr.trim().split('\n').pop() ?? '{}') as { packets: number; pps: number; records: Record<string, number> };
