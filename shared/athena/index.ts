@@ -22,9 +22,10 @@ export type { LocalLake } from './duckdb.ts';
 
 /**
  * DuckDB is loaded only when a query runs locally: the specifier is not a literal, so bundlers (esbuild for the
- * Athena-only scheduled-detections Lambda) leave the native module out of the bundle.
+ * Athena-only scheduled-detections Lambda) leave the native module out of the bundle. Resolved from this file, so
+ * the CLI bundle (bin/bundle.mjs keeps each file's import.meta) finds it too.
  */
-const DUCKDB_MODULE = './duckdb.ts';
+const DUCKDB_MODULE = new URL('./duckdb.ts', import.meta.url).href;
 export async function openLocalLake(lakeDir: string): Promise<LocalLake> {
   const m = (await import(/* @vite-ignore */ DUCKDB_MODULE)) as typeof import('./duckdb.ts');
   return m.openLocalLake(lakeDir);
