@@ -38,6 +38,13 @@ describe('the bundled CLI', () => {
     expect(records.every((e) => typeof e.event_type === 'string')).toBe(true);
   });
 
+  it('runs the notification demo (handlers invoked from the bundle, sample events found relative to the sources)', () => {
+    const r = netwatch(['notify', 'demo']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toContain('round 1: alarm sent=1 duplicates=0; cloudtrail sent=1 duplicates=0');
+    expect(r.stdout + r.stderr).toContain('round 2: alarm sent=0 duplicates=1; cloudtrail sent=0 duplicates=1');
+  });
+
   it.each(['demo', 'invoke', 'nacl', 'mirror', 'notify'])('loads the %s group', (group) => {
     const r = netwatch([group, '--help']);
     expect(r.status, r.stderr).toBe(0);
