@@ -35,7 +35,7 @@ export interface ParquetEncoder {
 }
 
 export const inlineEncoder: ParquetEncoder = {
-  // loaded on first use: a process that encodes on a worker never loads Arrow and parquet-wasm itself
+  // loaded on first use: a process that encodes on a worker never loads the writer itself
   encode: async (batch) => (await import('./parquet.ts')).batchToParquet(batch),
   close: async () => undefined,
 };

@@ -1,7 +1,7 @@
 /**
  * Worker thread: raw column arrays in, Parquet bytes out; and the streaming detections over record columns when the
- * parsing thread asks for them (encoder.ts). Encoding (Arrow IPC + parquet-wasm zstd) is about half of the ingest's
- * CPU, so the CLI runs it beside the parser on a second core. Lambda (≤ 1 vCPU below 1769 MB) encodes and detects
+ * parsing thread asks for them (encoder.ts). Encoding (dictionaries, zstd) and detections together are about a third
+ * of the ingest's CPU, so the CLI runs them beside the parser on a second core. Lambda (≤ 1 vCPU below 1769 MB) encodes and detects
  * inline instead.
  */
 import { parentPort } from 'node:worker_threads';

@@ -1,121 +1,504 @@
 /**
- * Lake batches → Parquet: Arrow data built straight on the column buffers, Arrow IPC into parquet-wasm, zstd.
- * The only module that loads apache-arrow and parquet-wasm (a few tens of MB of compiled code), so a thread that
- * only parses — the CLI's main thread when a worker encodes — never pays for them.
+ * Lake parts → Parquet, written straight from the column buffers (RawColumn) with no intermediate Arrow table.
+ *
+ * Why not a general writer: parquet-wasm spent ~2.9 s of CPU per million rows here (Arrow IPC in, then arrow-rs's
+ * writer), hyparquet-writer ~3.8 s (it wants one JS value per cell), and both together were half of the ingest.
+ * A part has one fixed, flat schema of INT32 / INT64 / UTF8 columns, all OPTIONAL, so the format work left is small
+ * and all of it is done here on typed arrays:
+ * - one row group per part, one dictionary page and one data page (v1) per column;
+ * - dictionary encoding always (as arrow-rs does under its 1 MB dictionary limit), PLAIN when a dictionary would
+ *   pass that limit; indices and definition levels in the RLE / bit-packed hybrid;
+ * - zstd from Node's zlib on every page; min/max/null-count statistics on the numeric columns (ports, counters,
+ *   start/end: what range predicates use). Strings carry none: they cost time and Athena prunes by partition.
+ * The Thrift structures (page headers, footer) are serialised by hyparquet-writer, a kept library; DuckDB and
+ * hyparquet read the result back in the tests (test/unit/flowlog/parquet.test.ts).
+ *
+ * Scratch buffers are per thread (module state) and reused for every part: no large allocation per part.
  */
-import { AsyncByteQueue, Field, Int32, Int64, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Table, Utf8, type Data, type DataType } from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
-import { LAKE_COLUMNS, releaseRawBatch, type FlowBatch, type RawBatch } from './batch.ts';
+import { constants as zlibConstants, zstdCompressSync } from 'node:zlib';
+import type { ColumnChunk, ColumnMetaData, Encoding, FileMetaData, SchemaElement, Statistics } from 'hyparquet';
+import { ByteWriter } from 'hyparquet-writer/src/bytewriter.js';
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { LAKE_COLUMNS, releaseRawBatch, type FlowBatch, type LakeColumn, type RawBatch } from './batch.ts';
 import type { RawColumn } from './columns.ts';
-import type { FieldType } from './fields.ts';
-import { columnPool } from './pool.ts';
 
-function arrowType(t: FieldType): DataType {
-  return t === 'int32' ? new Int32() : t === 'int64' ? new Int64() : new Utf8();
+if (typeof zstdCompressSync !== 'function') {
+  throw new Error(`the lake writer needs zstd in node:zlib (Node >= 22.15); this is Node ${process.version}`);
+}
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the lake writer assumes a little-endian CPU');
+
+/** zstd level 1: arrow-rs's default, and the lake/gzip size goal (≤ 0.7) holds with it */
+const ZSTD_LEVEL = 1;
+/** a dictionary larger than this is not written: the column chunk is PLAIN (arrow-rs's default limit) */
+const DICTIONARY_LIMIT = 1 << 20;
+const CREATED_BY = 'vpc-netwatch';
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // PAR1
+
+const zstdOptions = { params: { [zlibConstants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } };
+
+function schemaElement(c: LakeColumn): SchemaElement {
+  if (c.type === 'string') return { name: c.name, type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'UTF8', logical_type: { type: 'STRING' } };
+  return { name: c.name, type: c.type === 'int32' ? 'INT32' : 'INT64', repetition_type: 'OPTIONAL' };
 }
 
-export const LAKE_SCHEMA = new Schema(LAKE_COLUMNS.map((c) => new Field(c.name, arrowType(c.type), true)));
+/** The Parquet schema of every lake part (the flat superset schema of batch.ts). */
+export const LAKE_PARQUET_SCHEMA: readonly SchemaElement[] = [
+  { name: 'schema', num_children: LAKE_COLUMNS.length },
+  ...LAKE_COLUMNS.map(schemaElement),
+];
+
+// ---- per-thread scratch -------------------------------------------------------------------------------------------
+
+let body = new Uint8Array(1 << 20); // one page, uncompressed
+let idx = new Int32Array(1 << 15); // dictionary index of each non-NULL value
+let table = new Int32Array(1 << 16); // open addressing: dictionary index + 1, 0 = empty
+let dictI32 = new Int32Array(1 << 15);
+let dictF64 = new Float64Array(1 << 15);
+let dictStart = new Int32Array(1 << 15); // UTF8 dictionary entries as [start, end) of the column's bytes
+let dictEnd = new Int32Array(1 << 15);
+const out = new ByteWriter(4 << 20);
+
+function ensureBody(bytes: number): Uint8Array {
+  if (body.length < bytes) body = new Uint8Array(Math.max(bytes, 2 * body.length));
+  return body;
+}
+
+/** scratch sized for n values: index array, dictionaries, and a hash table at most half full */
+function ensureRows(n: number): void {
+  if (idx.length < n) {
+    let size = idx.length;
+    while (size < n) size *= 2;
+    idx = new Int32Array(size);
+    dictI32 = new Int32Array(size);
+    dictF64 = new Float64Array(size);
+    dictStart = new Int32Array(size);
+    dictEnd = new Int32Array(size);
+  }
+  let t = table.length;
+  while (t < 2 * n) t *= 2;
+  if (t !== table.length) table = new Int32Array(t);
+}
+
+// ---- RLE / bit-packed hybrid --------------------------------------------------------------------------------------
+
+function putVarint(b: Uint8Array, pos: number, v: number): number {
+  while (v > 0x7f) {
+    b[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[pos++] = v;
+  return pos;
+}
+
+/** `groups` groups of 8 values from v[start...] (past m: zeros), `w` bits each, least significant bit first */
+function putBitPacked(b: Uint8Array, pos: number, v: Int32Array, start: number, groups: number, m: number, w: number): number {
+  pos = putVarint(b, pos, (groups << 1) | 1);
+  const end = start + groups * 8;
+  let acc = 0;
+  let bits = 0;
+  for (let i = start; i < end; i++) {
+    acc |= (i < m ? v[i]! : 0) << bits; // w <= 24 and bits < 8: fits in 32 bits
+    bits += w;
+    while (bits >= 8) {
+      b[pos++] = acc & 0xff;
+      acc >>>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) b[pos++] = acc & 0xff;
+  return pos;
+}
 
 /**
- * Zeros shared by every all-NULL column of a part (Arrow wants a bitmap and offsets/values even when every slot is
- * NULL). One buffer for bitmaps, another for offsets/values: apache-arrow's IPC writer merges consecutive chunks
- * that overlap in one ArrayBuffer, so a column's bitmap and values must never be views of the same buffer (the
- * next column's bitmap always sits between two value chunks, so sharing across columns is safe).
+ * v[0, m) as the RLE / bit-packed hybrid with bit width w (1..24): runs of 8 or more equal values as RLE runs, the
+ * rest bit-packed in groups of 8. Worst case is well under 4 bytes per value plus 16.
  */
-let zeroBits = new ArrayBuffer(0);
-let zeroValues = new ArrayBuffer(0);
-
-/** Arrow Data from a raw column (INT64 values are converted from float64 here, once, into a pooled buffer). */
-export function rawToData(c: RawColumn): Data {
-  if (c.kind === 'null') {
-    const n = c.length;
-    if (zeroBits.byteLength < (n + 7) >> 3) zeroBits = new ArrayBuffer(Math.max((n + 7) >> 3, 2 * zeroBits.byteLength));
-    if (zeroValues.byteLength < 8 * (n + 1)) zeroValues = new ArrayBuffer(Math.max(8 * (n + 1), 2 * zeroValues.byteLength));
-    const z = zeroValues;
-    const nullBitmap = new Uint8Array(zeroBits, 0, (n + 7) >> 3);
-    if (c.type === 'utf8') return makeData({ type: new Utf8(), length: n, nullCount: n, nullBitmap, valueOffsets: new Int32Array(z, 0, n + 1), data: new Uint8Array(0) });
-    if (c.type === 'int32') return makeData({ type: new Int32(), length: n, nullCount: n, nullBitmap, data: new Int32Array(z, 0, n) });
-    return makeData({ type: new Int64(), length: n, nullCount: n, nullBitmap, data: new BigInt64Array(z, 0, n) });
+function putHybrid(b: Uint8Array, pos: number, v: Int32Array, m: number, w: number): number {
+  const valueBytes = (w + 7) >> 3;
+  let pendingStart = 0;
+  let pending = 0;
+  let i = 0;
+  while (i < m) {
+    const x = v[i]!;
+    let r = i + 1;
+    while (r < m && v[r] === x) r++;
+    if (r - i >= 8) {
+      if (pending > 0) {
+        pos = putBitPacked(b, pos, v, pendingStart, pending, m, w);
+        pending = 0;
+      }
+      pos = putVarint(b, pos, (r - i) << 1);
+      for (let k = 0; k < valueBytes; k++) b[pos++] = (x >>> (8 * k)) & 0xff;
+      i = r;
+    } else {
+      if (pending === 0) pendingStart = i;
+      pending++;
+      i += 8;
+    }
   }
-  if (c.kind === 'utf8') {
-    return makeData({ type: new Utf8(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, valueOffsets: c.offsets, data: c.data });
-  }
-  if (c.kind === 'int32') return makeData({ type: new Int32(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: c.data });
-  const words = new Int32Array(columnPool.take(8 * c.length), 0, 2 * c.length);
-  for (let i = 0; i < c.length; i++) {
-    const v = c.data[i]!;
-    // non-negative and < 2^53: split into little-endian 32-bit words without BigInt (slots under NULLs: any value)
-    words[2 * i] = v % 4294967296 | 0;
-    words[2 * i + 1] = Math.floor(v / 4294967296) | 0;
-  }
-  return makeData({ type: new Int64(), length: c.length, nullCount: c.nullCount, nullBitmap: c.valid, data: new BigInt64Array(words.buffer, 0, c.length) });
+  if (pending > 0) pos = putBitPacked(b, pos, v, pendingStart, pending, m, w);
+  return pos;
 }
 
-export function rawBatchToTable(raw: RawBatch): Table {
-  const children = raw.columns.map(rawToData);
-  const struct = makeData({ type: new Struct(LAKE_SCHEMA.fields), length: raw.length, nullCount: 0, children });
-  return new Table(LAKE_SCHEMA, [new RecordBatch(LAKE_SCHEMA, struct)]);
+/** definition levels (bit width 1) with their 4-byte length prefix, as a v1 data page starts */
+function putDefinitionLevels(b: Uint8Array, pos: number, c: RawColumn): number {
+  const lenAt = pos;
+  pos += 4;
+  const n = c.length;
+  if (c.kind === 'null' || c.nullCount === 0 || c.valid === undefined) {
+    // one RLE run: all NULL (0) or all present (1)
+    pos = putVarint(b, pos, n << 1);
+    b[pos++] = c.kind === 'null' || c.nullCount === n ? 0 : 1;
+  } else {
+    // the validity bitmap is already bit-packed with width 1, least significant bit first
+    const bytes = (n + 7) >> 3;
+    pos = putVarint(b, pos, (bytes << 1) | 1);
+    b.set(c.valid.subarray(0, bytes), pos);
+    pos += bytes;
+  }
+  const len = pos - lenAt - 4;
+  b[lenAt] = len & 0xff;
+  b[lenAt + 1] = (len >>> 8) & 0xff;
+  b[lenAt + 2] = (len >>> 16) & 0xff;
+  b[lenAt + 3] = len >>> 24;
+  return pos;
+}
+
+// ---- dictionaries -------------------------------------------------------------------------------------------------
+
+function isValid(valid: Uint8Array | undefined, i: number): boolean {
+  return valid === undefined || (valid[i >> 3]! & (1 << (i & 7))) !== 0;
+}
+
+interface Dict {
+  /** distinct values */
+  size: number;
+  /** non-NULL values (idx[0, count)) */
+  count: number;
+  /** PLAIN bytes of the dictionary page */
+  bytes: number;
+}
+
+function dictInt32(c: Extract<RawColumn, { kind: 'int32' }>): Dict {
+  const { data, valid, length: n } = c;
+  const mask = table.length - 1;
+  const shift = Math.clz32(mask);
+  table.fill(0);
+  let size = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && !isValid(valid, i)) continue;
+    const v = data[i]!;
+    let h = Math.imul(v, 0x9e3779b1) >>> shift;
+    for (;;) {
+      const e = table[h]!;
+      if (e === 0) {
+        dictI32[size] = v;
+        table[h] = ++size;
+        idx[count++] = size - 1;
+        break;
+      }
+      if (dictI32[e - 1] === v) {
+        idx[count++] = e - 1;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+  return { size, count, bytes: 4 * size };
+}
+
+function dictInt64(c: Extract<RawColumn, { kind: 'int64' }>): Dict {
+  const { data, valid, length: n } = c;
+  const mask = table.length - 1;
+  const shift = Math.clz32(mask);
+  table.fill(0);
+  let size = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && !isValid(valid, i)) continue;
+    const v = data[i]!;
+    let h = Math.imul((v | 0) ^ Math.imul((v / 4294967296) | 0, 0x85ebca6b), 0x9e3779b1) >>> shift;
+    for (;;) {
+      const e = table[h]!;
+      if (e === 0) {
+        dictF64[size] = v;
+        table[h] = ++size;
+        idx[count++] = size - 1;
+        break;
+      }
+      if (dictF64[e - 1] === v) {
+        idx[count++] = e - 1;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+  return { size, count, bytes: 8 * size };
 }
 
 /**
- * zstd; min/max statistics only on the numeric columns (ports, counters, start/end: what range predicates use) —
- * string statistics cost ~30% of the write time and Athena prunes by partition anyway.
+ * UTF8 values hashed on their bytes (four at a time through a DataView); a value equal to the row before reuses its
+ * index without hashing (most lake string columns repeat: account, region, action, ENI owner, ...). Undefined once
+ * the dictionary passes DICTIONARY_LIMIT.
  */
-function writerProperties(): parquet.WriterProperties {
-  let b = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setCreatedBy('vpc-netwatch')
-    .setMaxRowGroupSize(1 << 20)
-    .setStatisticsEnabled(parquet.EnabledStatistics.None);
-  for (const c of LAKE_COLUMNS) if (c.type !== 'string') b = b.setColumnStatisticsEnabled(c.name, parquet.EnabledStatistics.Chunk);
-  return b.build();
+function dictUtf8(c: Extract<RawColumn, { kind: 'utf8' }>): Dict | undefined {
+  const { data, offsets, valid, length: n } = c;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const mask = table.length - 1;
+  table.fill(0);
+  let size = 0;
+  let count = 0;
+  let bytes = 0;
+  let ps = 0; // previous non-NULL value [ps, pe) and its index
+  let pe = -1;
+  let pi = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && !isValid(valid, i)) continue;
+    const s = offsets[i]!;
+    const e = offsets[i + 1]!;
+    const len = e - s;
+    if (len === pe - ps && sameBytes(view, data, ps, s, len)) {
+      idx[count++] = pi;
+      continue;
+    }
+    let h = 0x811c9dc5 ^ len;
+    let k = s;
+    for (; k + 4 <= e; k += 4) h = Math.imul(h ^ view.getInt32(k, true), 0x01000193);
+    for (; k < e; k++) h = Math.imul(h ^ data[k]!, 0x01000193);
+    h = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const t = table[h]!;
+      if (t === 0) {
+        dictStart[size] = s;
+        dictEnd[size] = e;
+        table[h] = ++size;
+        pi = size - 1;
+        bytes += 4 + len;
+        if (bytes > DICTIONARY_LIMIT) return undefined;
+        break;
+      }
+      const ds = dictStart[t - 1]!;
+      if (dictEnd[t - 1]! - ds === len && sameBytes(view, data, ds, s, len)) {
+        pi = t - 1;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+    idx[count++] = pi;
+    ps = s;
+    pe = e;
+  }
+  return { size, count, bytes };
 }
 
-/** Arrow → Parquet with parquet-wasm. writeParquet consumes both the table and the properties. */
+/** data[a, a + len) equals data[b, b + len) */
+function sameBytes(view: DataView, data: Uint8Array, a: number, b: number, len: number): boolean {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) if (view.getInt32(a + k, true) !== view.getInt32(b + k, true)) return false;
+  for (; k < len; k++) if (data[a + k] !== data[b + k]) return false;
+  return true;
+}
+
+function putU32(b: Uint8Array, pos: number, v: number): number {
+  b[pos] = v & 0xff;
+  b[pos + 1] = (v >>> 8) & 0xff;
+  b[pos + 2] = (v >>> 16) & 0xff;
+  b[pos + 3] = v >>> 24;
+  return pos + 4;
+}
+
+/** an integral double as a little-endian INT64 (two's complement for negatives) */
+function putI64(b: Uint8Array, pos: number, v: number): number {
+  const hi = Math.floor(v / 4294967296);
+  putU32(b, pos, v - hi * 4294967296);
+  return putU32(b, pos + 4, hi | 0);
+}
+
+/** the dictionary page's PLAIN values into body */
+function putDictionary(c: RawColumn, d: Dict): number {
+  const b = ensureBody(d.bytes);
+  let pos = 0;
+  if (c.kind === 'int32') {
+    b.set(new Uint8Array(dictI32.buffer, 0, 4 * d.size));
+    pos = 4 * d.size;
+  } else if (c.kind === 'int64') {
+    for (let k = 0; k < d.size; k++) pos = putI64(b, pos, dictF64[k]!);
+  } else if (c.kind === 'utf8') {
+    const data = c.data;
+    for (let k = 0; k < d.size; k++) {
+      const s = dictStart[k]!;
+      const e = dictEnd[k]!;
+      pos = putU32(b, pos, e - s);
+      if (e - s < 32) for (let j = s; j < e; j++) b[pos++] = data[j]!;
+      else {
+        b.set(data.subarray(s, e), pos);
+        pos += e - s;
+      }
+    }
+  }
+  return pos;
+}
+
+/** PLAIN values of every non-NULL row (the fallback when a dictionary would be too large) */
+function putPlainValues(b: Uint8Array, pos: number, c: RawColumn): number {
+  if (c.kind === 'null') return pos;
+  const { valid, length: n } = c;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && !isValid(valid, i)) continue;
+    if (c.kind === 'int32') pos = putU32(b, pos, c.data[i]!);
+    else if (c.kind === 'int64') pos = putI64(b, pos, c.data[i]!);
+    else {
+      const s = c.offsets[i]!;
+      const e = c.offsets[i + 1]!;
+      pos = putU32(b, pos, e - s);
+      b.set(c.data.subarray(s, e), pos);
+      pos += e - s;
+    }
+  }
+  return pos;
+}
+
+// ---- pages and column chunks --------------------------------------------------------------------------------------
+
+/** Compresses body[0, len) and appends the page (header, then compressed bytes); returns the uncompressed size. */
+function writePage(
+  len: number,
+  header: { type: 'DICTIONARY_PAGE'; values: number } | { type: 'DATA_PAGE'; values: number; encoding: Encoding },
+): number {
+  const compressed = zstdCompressSync(body.subarray(0, len), zstdOptions);
+  const start = out.offset;
+  if (header.type === 'DICTIONARY_PAGE') {
+    writePageHeader(out, {
+      type: 'DICTIONARY_PAGE', uncompressed_page_size: len, compressed_page_size: compressed.length,
+      dictionary_page_header: { num_values: header.values, encoding: 'PLAIN' },
+    });
+  } else {
+    writePageHeader(out, {
+      type: 'DATA_PAGE', uncompressed_page_size: len, compressed_page_size: compressed.length,
+      data_page_header: { num_values: header.values, encoding: header.encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+    });
+  }
+  const headerBytes = out.offset - start;
+  out.appendBytes(compressed);
+  return headerBytes + len;
+}
+
+/** min, max and NULL count of a numeric column (statistics for range predicates) */
+function numericStatistics(c: RawColumn): Statistics {
+  if (c.kind === 'null') return { null_count: BigInt(c.length) };
+  if (c.kind === 'utf8') throw new Error('no statistics on strings');
+  const { data, valid, length: n } = c;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && !isValid(valid, i)) continue;
+    const v = data[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const stats: Statistics = { null_count: BigInt(c.nullCount) };
+  if (min <= max) {
+    stats.min_value = c.kind === 'int64' ? BigInt(min) : min;
+    stats.max_value = c.kind === 'int64' ? BigInt(max) : max;
+  }
+  return stats;
+}
+
+function writeColumn(c: RawColumn, spec: LakeColumn): ColumnChunk {
+  const element = schemaElement(spec);
+  const chunkStart = out.offset;
+  let uncompressed = 0;
+  let dictionaryOffset: bigint | undefined;
+  const n = c.length;
+  ensureRows(n);
+
+  let dict: Dict | undefined;
+  if (c.kind === 'int32') dict = dictInt32(c);
+  else if (c.kind === 'int64') dict = dictInt64(c);
+  else if (c.kind === 'utf8') dict = dictUtf8(c);
+  if (dict !== undefined && dict.bytes > DICTIONARY_LIMIT) dict = undefined;
+
+  if (dict !== undefined) {
+    dictionaryOffset = BigInt(out.offset);
+    uncompressed += writePage(putDictionary(c, dict), { type: 'DICTIONARY_PAGE', values: dict.size });
+  }
+  const dataOffset = BigInt(out.offset);
+  let encoding: Encoding = 'PLAIN';
+  let b: Uint8Array;
+  let pos: number;
+  if (dict !== undefined) {
+    encoding = 'RLE_DICTIONARY';
+    const width = Math.max(1, 32 - Math.clz32(dict.size - 1));
+    b = ensureBody(32 + ((n + 7) >> 3) + 4 * dict.count + 16);
+    pos = putDefinitionLevels(b, 0, c);
+    b[pos++] = width;
+    pos = putHybrid(b, pos, idx, dict.count, width);
+  } else {
+    const valueBytes = c.kind === 'utf8' ? c.data.length + 4 * n : c.kind === 'null' ? 0 : 8 * n;
+    b = ensureBody(32 + ((n + 7) >> 3) + valueBytes);
+    pos = putDefinitionLevels(b, 0, c);
+    pos = putPlainValues(b, pos, c);
+  }
+  uncompressed += writePage(pos, { type: 'DATA_PAGE', values: n, encoding });
+
+  const encodings: Encoding[] = dict !== undefined ? ['PLAIN', 'RLE', 'RLE_DICTIONARY'] : ['PLAIN', 'RLE'];
+  const meta: ColumnMetaData = {
+    type: element.type!,
+    encodings,
+    path_in_schema: [spec.name],
+    codec: 'ZSTD',
+    num_values: BigInt(n),
+    total_uncompressed_size: BigInt(uncompressed),
+    total_compressed_size: BigInt(out.offset - chunkStart),
+    data_page_offset: dataOffset,
+    dictionary_page_offset: dictionaryOffset,
+  };
+  if (spec.type !== 'string') meta.statistics = numericStatistics(c);
+  return { file_offset: BigInt(chunkStart), meta_data: meta };
+}
+
+/**
+ * One part as a Parquet file. The raw batch's buffers are only read (the caller gives them back to its pool).
+ * Columns must be in LAKE_COLUMNS order, all of the batch's length.
+ */
+export function rawBatchToParquet(raw: RawBatch): Uint8Array {
+  if (raw.columns.length !== LAKE_COLUMNS.length) {
+    throw new Error(`lake part has ${raw.columns.length} columns, the lake schema ${LAKE_COLUMNS.length}`);
+  }
+  out.offset = 0;
+  out.index = 0;
+  out.appendBytes(MAGIC);
+  const groupStart = out.offset;
+  const columns: ColumnChunk[] = [];
+  let totalBytes = 0n;
+  for (const [i, c] of raw.columns.entries()) {
+    if (c.length !== raw.length) throw new Error(`lake column ${LAKE_COLUMNS[i]!.name} has ${c.length} values, the part ${raw.length}`);
+    const chunk = writeColumn(c, LAKE_COLUMNS[i]!);
+    totalBytes += chunk.meta_data!.total_uncompressed_size;
+    columns.push(chunk);
+  }
+  const metadata: FileMetaData = {
+    version: 1,
+    schema: LAKE_PARQUET_SCHEMA as SchemaElement[],
+    num_rows: BigInt(raw.length),
+    row_groups: [{
+      columns, total_byte_size: totalBytes, num_rows: BigInt(raw.length),
+      file_offset: BigInt(groupStart), total_compressed_size: BigInt(out.offset - groupStart),
+    }],
+    created_by: CREATED_BY,
+    metadata_length: 0,
+  };
+  writeMetadata(out, metadata);
+  out.appendBytes(MAGIC);
+  return out.getBytes().slice();
+}
+
+/** A filled FlowBatch as Parquet; its buffers go back to this thread's pool. */
 export function batchToParquet(batch: FlowBatch): Uint8Array {
   const raw = batch.raw();
   const bytes = rawBatchToParquet(raw);
   releaseRawBatch(raw);
   return bytes;
-}
-
-/**
- * Collects the Arrow IPC stream in one buffer from the thread's pool instead of a fresh one per part: a part's IPC is
- * ~13 MB, and allocating and freeing that much per part makes glibc raise its mmap threshold and then fragment the
- * heap (tens of MB of RSS that are free but never returned).
- */
-class PooledIpcSink extends AsyncByteQueue {
-  buf = new Uint8Array(columnPool.take(1 << 20));
-  length = 0;
-  override write(value: Uint8Array): void {
-    const n = value.byteLength;
-    if (n === 0) return;
-    if (this.length + n > this.buf.length) {
-      const next = new Uint8Array(columnPool.take(this.length + n));
-      next.set(this.buf.subarray(0, this.length));
-      columnPool.give(this.buf.buffer as ArrayBuffer);
-      this.buf = next;
-    }
-    this.buf.set(value, this.length);
-    this.length += n;
-  }
-}
-
-/**
- * The raw batch's own buffers are left untouched (the caller gives them back to its pool); the INT64 word buffers
- * and the IPC buffer made here go back to this thread's pool as soon as parquet-wasm has copied the IPC in.
- */
-export function rawBatchToParquet(raw: RawBatch): Uint8Array {
-  const table = rawBatchToTable(raw);
-  const sink = new PooledIpcSink();
-  const writer = new RecordBatchStreamWriter();
-  writer.reset(sink, table.schema);
-  for (const b of table.batches) writer.write(b);
-  writer.finish();
-  for (const [i, c] of raw.columns.entries()) {
-    if (c.kind === 'int64') columnPool.give(table.getChildAt(i)!.data[0]!.values.buffer as ArrayBuffer);
-  }
-  const pq = parquet.Table.fromIPCStream(sink.buf.subarray(0, sink.length));
-  columnPool.give(sink.buf.buffer as ArrayBuffer);
-  return parquet.writeParquet(pq, writerProperties());
 }
