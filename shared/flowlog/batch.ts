@@ -5,10 +5,11 @@
  */
 import { Int32Column, Int64Column, releaseRawColumn, Utf8Column, type Column, type RawColumn } from './columns.ts';
 import { FLOW_LOG_FIELDS, type FieldType } from './fields.ts';
-import type { LineView } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
-import { ENRICHMENT_COLUMNS, type FlowRecord } from './record.ts';
-import type { Enrichment, SideEnrichment } from '../enrich/enricher.ts';
+import { DIRECTION_CLASSES, ENRICHMENT_COLUMNS, type FlowRecord } from './record.ts';
+import type { SideEnrichment } from '../enrich/enricher.ts';
+import { protocolName, tcpFlagNames } from '../enrich/protocols.ts';
+import type { RowBlock } from './rows.ts';
 
 export interface LakeColumn {
   name: string;
@@ -24,7 +25,7 @@ export const LAKE_COLUMNS: readonly LakeColumn[] = [
 const FIELD_COUNT = FLOW_LOG_FIELDS.length;
 const EXTRA_COL = FIELD_COUNT;
 const ENRICH_START = FIELD_COUNT + 1;
-const SIDE_KEYS = ['eni', 'account', 'instance', 'name', 'vpc', 'subnet', 'eni_type', 'security_groups', 'service', 'tags'] as const;
+export const SIDE_KEYS = ['eni', 'account', 'instance', 'name', 'vpc', 'subnet', 'eni_type', 'security_groups', 'service', 'tags'] as const;
 const DASH = 0x2d;
 
 const encoder = new TextEncoder();
@@ -52,7 +53,7 @@ function appendCached(col: Utf8Column, row: number, v: string | null): void {
 
 const latin1 = new TextDecoder('latin1');
 
-interface FormatPlan {
+export interface FormatPlan {
   strCols: Int32Array;
   strTok: Int32Array;
   numCols: Int32Array;
@@ -60,7 +61,7 @@ interface FormatPlan {
 }
 const plans = new WeakMap<FlowLogFormat, FormatPlan>();
 /** Per format: which token feeds which column, split by kind, so the per-row loop touches only present fields. */
-function planFor(format: FlowLogFormat): FormatPlan {
+export function planFor(format: FlowLogFormat): FormatPlan {
   let p = plans.get(format);
   if (p) return p;
   const sc: number[] = [];
@@ -117,44 +118,52 @@ export class FlowBatch {
     this.columns = LAKE_COLUMNS.map((c) => makeColumn(c.type, capacity));
   }
 
-  /** Appends a validated parser line plus its enrichment. Absent fields and null values are padded lazily. */
-  appendLine(view: LineView, enr: Enrichment | undefined, protocolName: string | null, tcpFlagNames: string | null): void {
-    const { buf, starts, ends, nums, format } = view;
+  /**
+   * Appends record r of a row block (rows.ts) with its side enrichments. Absent fields and NULLs are padded
+   * lazily; `-` string tokens are NULL.
+   */
+  appendRow(b: RowBlock, r: number, format: FlowLogFormat, sides: readonly SideEnrichment[]): void {
     const plan = planFor(format);
     const row = this.length;
     const cols = this.columns;
+    const text = b.text;
+    const tok = b.tok;
     const sc = plan.strCols;
-    const st = plan.strTok;
-    for (let k = 0; k < sc.length; k++) {
-      const t = st[k]!;
-      const s = starts[t]!;
-      const e = ends[t]!;
-      if (e - s === 1 && buf[s] === DASH) continue;
+    let q = b.strBase[r]!;
+    for (let k = 0; k < sc.length; k++, q += 2) {
+      const s = tok[q]!;
+      const e = tok[q + 1]!;
+      if (e - s === 1 && text[s] === DASH) continue;
       const col = cols[sc[k]!] as Utf8Column;
       if (col.length < row) col.padTo(row);
-      col.appendBytes(buf, s, e);
+      col.appendBytes(text, s, e);
     }
     const nc = plan.numCols;
-    const nt = plan.numTok;
+    const nums = b.nums;
+    const p = b.numBase[r]!;
     for (let k = 0; k < nc.length; k++) {
-      const v = nums[nt[k]!]!;
+      const v = nums[p + k]!;
       if (v !== v) continue; // NaN: `-`
       const col = cols[nc[k]!] as Int32Column | Int64Column;
       if (col.length < row) col.padTo(row);
       col.append(v);
     }
-    if (format.unknownPositions.length) {
+    const unknown = format.unknownPositions;
+    if (unknown.length) {
       const o: Record<string, string | null> = {};
-      for (const t of format.unknownPositions) {
-        const s = starts[t]!;
-        const e = ends[t]!;
-        o[format.names[t]!] = e - s === 1 && buf[s] === DASH ? null : latin1.decode(buf.subarray(s, e));
+      for (let u = 0; u < unknown.length; u++, q += 2) {
+        const s = tok[q]!;
+        const e = tok[q + 1]!;
+        o[format.names[unknown[u]!]!] = e - s === 1 && text[s] === DASH ? null : latin1.decode(text.subarray(s, e));
       }
       const extra = cols[EXTRA_COL] as Utf8Column;
       extra.padTo(row);
       extra.appendString(JSON.stringify(o));
     }
-    this.appendEnrichment(row, enr, protocolName, tcpFlagNames);
+    const dir = b.direction[r]!;
+    const proto = b.protocol[r]!;
+    const flags = b.flags[r]!;
+    this.appendEnrichment(row, sides[b.src[r]!]!, sides[b.dst[r]!]!, protocolName(proto < 0 ? null : proto), tcpFlagNames(flags < 0 ? null : flags), dir < 0 ? null : DIRECTION_CLASSES[dir]!);
     this.length = row + 1;
   }
 
@@ -163,25 +172,23 @@ export class FlowBatch {
     for (const c of this.columns) c.padTo(this.length);
   }
 
-  private appendEnrichment(row: number, enr: Enrichment | undefined, protocolName: string | null, tcpFlagNames: string | null): void {
+  private appendEnrichment(row: number, src: SideEnrichment, dst: SideEnrichment, protocolName: string | null, tcpFlagNames: string | null, direction: string | null): void {
     const cols = this.columns;
-    if (enr) {
-      let c = ENRICH_START;
-      for (const sideE of [enr.src, enr.dst]) {
-        const bytes = sideBytes(sideE);
-        for (let k = 0; k < SIDE_KEYS.length; k++, c++) {
-          const b = bytes[k];
-          if (b === null || b === undefined) continue;
-          const col = cols[c] as Utf8Column;
-          if (col.length < row) col.padTo(row);
-          col.appendBytes(b, 0, b.length);
-        }
+    let c = ENRICH_START;
+    for (const sideE of [src, dst]) {
+      const bytes = sideBytes(sideE);
+      for (let k = 0; k < SIDE_KEYS.length; k++, c++) {
+        const b = bytes[k];
+        if (b === null || b === undefined) continue;
+        const col = cols[c] as Utf8Column;
+        if (col.length < row) col.padTo(row);
+        col.appendBytes(b, 0, b.length);
       }
     }
     const tail = ENRICH_START + 2 * SIDE_KEYS.length;
     appendCached(cols[tail] as Utf8Column, row, protocolName);
     appendCached(cols[tail + 1] as Utf8Column, row, tcpFlagNames);
-    appendCached(cols[tail + 2] as Utf8Column, row, enr?.direction_class ?? null);
+    appendCached(cols[tail + 2] as Utf8Column, row, direction);
   }
 
   /**

@@ -12,7 +12,9 @@ import { detectColumnBuffers, type DetectColumns } from '../detect/columns.ts';
 import type { Finding } from '../detect/finding.ts';
 import type { DetectStats } from '../detect/index.ts';
 import { rawBatchBuffers, type FlowBatch } from './batch.ts';
+import type { LakePart, LakeRowsWriter } from './lake-rows.ts';
 import { columnPool } from './pool.ts';
+import { releaseRowBlock, rowBlockBuffers, type RowBlock } from './rows.ts';
 
 /** file URL of the bundled worker, defined by the CLI bundle's build (bin/bundle.mjs); undeclared when run from sources */
 declare const __NETWATCH_PARQUET_WORKER__: string | undefined;
@@ -23,8 +25,24 @@ export interface DetectionHost {
   finish(): Promise<{ findings: Finding[]; stats: DetectStats }>;
 }
 
+/** One object's lake being built from row blocks (rows.ts); ids are unique per process. */
+export interface RowsSession {
+  id: string;
+  stem: string;
+  rowsPerPart: number;
+}
+
 export interface ParquetEncoder {
   encode(batch: FlowBatch): Promise<Uint8Array>;
+  /**
+   * Builds the object's partition batches from a row block, in the order blocks are given; resolves with the
+   * parts that filled up (Parquet bytes and their lake keys). The block's buffers belong to the encoder from here.
+   */
+  rows(session: RowsSession, block: RowBlock): Promise<LakePart[]>;
+  /** The object's remaining, partly filled parts. */
+  finishRows(session: RowsSession): Promise<LakePart[]>;
+  /** Drops what the session buffered (the object failed). */
+  abortRows(session: RowsSession): Promise<void>;
   /**
    * A detection host on the encoder's thread, if it has one of its own (the worker). Returns at once: the worker
    * starts the detections while the caller parses; a failure to start surfaces in finish(). Validate the config
@@ -34,9 +52,32 @@ export interface ParquetEncoder {
   close(): Promise<void>;
 }
 
+const inlineWriters = new Map<string, LakeRowsWriter>();
+
 export const inlineEncoder: ParquetEncoder = {
   // loaded on first use: a process that encodes on a worker never loads the writer itself
   encode: async (batch) => (await import('./parquet.ts')).batchToParquet(batch),
+  async rows(session, block) {
+    try {
+      let w = inlineWriters.get(session.id);
+      if (!w) {
+        const { LakeRowsWriter } = await import('./lake-rows.ts');
+        inlineWriters.set(session.id, (w = new LakeRowsWriter(session.stem, session.rowsPerPart)));
+      }
+      return w.apply(block);
+    } finally {
+      releaseRowBlock(block);
+    }
+  },
+  async finishRows(session) {
+    const w = inlineWriters.get(session.id);
+    inlineWriters.delete(session.id);
+    return w ? w.finish() : [];
+  },
+  async abortRows(session) {
+    inlineWriters.get(session.id)?.discard();
+    inlineWriters.delete(session.id);
+  },
   close: async () => undefined,
 };
 
@@ -47,7 +88,7 @@ export async function localDetections(cfg: DetectionsConfigInput): Promise<Detec
   return { add: (c) => d.addColumns(c), finish: async () => ({ findings: d.finish(), stats: d.stats() }) };
 }
 
-type Reply = { id: number; error?: string; bytes?: Uint8Array; buffers?: ArrayBuffer[]; findings?: Finding[]; stats?: DetectStats };
+type Reply = { id: number; error?: string; bytes?: Uint8Array; parts?: LakePart[]; buffers?: ArrayBuffer[]; findings?: Finding[]; stats?: DetectStats };
 
 export function workerEncoder(): ParquetEncoder {
   // the bundled CLI (bin/bundle.mjs) has a plain-JavaScript build of the worker: no TypeScript transformer in it
@@ -91,6 +132,24 @@ export function workerEncoder(): ParquetEncoder {
       } catch (err) {
         throw new Error(`Parquet encoding failed: ${(err as Error).message}`, { cause: err });
       }
+    },
+    async rows(session, block) {
+      try {
+        const msg = { type: 'rows', session: session.id, stem: session.stem, rowsPerPart: session.rowsPerPart, block };
+        return (await request(msg, rowBlockBuffers(block))).parts!;
+      } catch (err) {
+        throw new Error(`building lake parts failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    async finishRows(session) {
+      try {
+        return (await request({ type: 'rows-finish', session: session.id })).parts!;
+      } catch (err) {
+        throw new Error(`building lake parts failed: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    async abortRows(session) {
+      await request({ type: 'rows-abort', session: session.id }).catch(() => undefined);
     },
     detections(cfg) {
       let lost: Error | undefined;

@@ -11,9 +11,11 @@ import { FlowBatch } from './batch.ts';
 import type { DetectColumns, DetectColumnsBuilder } from '../detect/columns.ts';
 import { FLOW_LOG_FIELDS } from './fields.ts';
 import { hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
-import { FlowLogParser, TokenMemo, tokenString, type LineView } from './parse.ts';
+import { FlowLogParser, TokenMemo, tokenString, type LineView, type ParseStats } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
-import { inlineEncoder, type ParquetEncoder } from './encoder.ts';
+import { inlineEncoder, type ParquetEncoder, type RowsSession } from './encoder.ts';
+import type { LakePart } from './lake-rows.ts';
+import { RowBlockBuilder, type RowBlock } from './rows.ts';
 
 export interface ObjectSource {
   /** name for messages and output naming: s3://bucket/key or a path */
@@ -137,6 +139,8 @@ const numAt = (view: LineView, t: number): number | null => {
   return v !== v ? null : v;
 };
 
+let sessions = 0;
+
 class PartitionedWriter {
   private readonly open = new Map<string, OpenPartition>();
   private readonly parts = new Map<string, number>();
@@ -147,13 +151,35 @@ class PartitionedWriter {
   private readonly sink: LakeSink;
   private readonly rowsPerPart: number;
   private readonly encoder: ParquetEncoder;
+  /** the text path's row-block session (its partition batches live where the encoder runs) */
+  readonly session: RowsSession;
 
   constructor(stem: string, sink: LakeSink, rowsPerPart: number, encoder: ParquetEncoder) {
     this.stem = stem;
     this.sink = sink;
     this.rowsPerPart = rowsPerPart;
     this.encoder = encoder;
+    this.session = { id: `${process.pid}-${++sessions}`, stem, rowsPerPart };
   }
+
+  /** Ships a row block to the encoder; the parts it fills are written as they come back. */
+  ship(block: RowBlock): void {
+    const write = this.encoder.rows(this.session, block).then((parts) => this.putAll(parts));
+    write.catch(() => undefined); // observed in drain(); never an unhandled rejection meanwhile
+    this.pending.push(write);
+    this.usedRows = true;
+  }
+
+  private async putAll(parts: LakePart[]): Promise<void> {
+    await Promise.all(
+      parts.map(async (p) => {
+        this.writtenKeys.push(p.key);
+        this.outputs.push(await this.sink.put(p.key, p.bytes));
+      }),
+    );
+  }
+
+  private usedRows = false;
 
   batchFor(path: string): FlowBatch {
     let p = this.open.get(path);
@@ -195,11 +221,16 @@ class PartitionedWriter {
   async close(): Promise<void> {
     for (const p of [...this.open.values()]) this.flush(p);
     await this.drain(0);
+    if (this.usedRows) {
+      this.usedRows = false;
+      await this.putAll(await this.encoder.finishRows(this.session));
+    }
     this.outputs.sort();
   }
 
   async rollback(): Promise<void> {
     await Promise.allSettled(this.pending);
+    if (this.usedRows) await this.encoder.abortRows(this.session);
     await Promise.allSettled(this.writtenKeys.map((k) => this.sink.remove(k)));
   }
 }
@@ -276,7 +307,9 @@ async function ingestText(
   let lastAcct: string | null | undefined;
   let lastRegion: string | null | undefined;
   let lastHour = -1;
-  let lastPath = '';
+  let lastPid = -1;
+  // records travel in row blocks to wherever the encoder builds the lake columns (rows.ts, lake-rows.ts)
+  const rows = new RowBlockBuilder();
   const enrichIn: EnrichInput = {
     interface_id: null,
     srcaddr: null,
@@ -300,7 +333,7 @@ async function ingestText(
       const hourBucket = start === null ? -2 : Math.floor(start / 3600);
       if (acct !== lastAcct || region !== lastRegion || hourBucket !== lastHour) {
         const t = hourBucket === -2 ? fallback : hourParts(hourBucket);
-        lastPath = partitionPath(acct, region, t.dt, t.hour);
+        lastPid = rows.partitionId(partitionPath(acct, region, t.dt, t.hour));
         lastAcct = acct;
         lastRegion = region;
         lastHour = hourBucket;
@@ -317,8 +350,7 @@ async function ingestText(
       const protocol = numAt(view, P.protocol);
       const flags = numAt(view, P.tcp_flags);
       const enr = enricher.enrich(enrichIn);
-      const batch = writer.batchFor(lastPath);
-      batch.appendLine(view, enr, enricher.protocolName(protocol), enricher.tcpFlagNames(flags));
+      if (rows.add(view, lastPid, enr, protocol, flags)) writer.ship(rows.take()!);
       const end = numAt(view, P.end);
       if (end !== null && end > newest) newest = end;
       if (feed) {
@@ -329,7 +361,6 @@ async function ingestText(
         );
         if (full) feed.ship(feed.builder.take()!);
       }
-      writer.maybeFlush(lastPath);
     },
   });
   try {
@@ -338,6 +369,7 @@ async function ingestText(
       await writer.drain();
     }
   } catch (err) {
+    rows.discard();
     if (err instanceof FlowLogFormatError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (kind === 'gzip' && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check|invalid/i.test(String((err as Error).message)))) {
@@ -345,7 +377,15 @@ async function ingestText(
     }
     throw err;
   }
-  const s = parser.end();
+  let s: ParseStats;
+  try {
+    s = parser.end();
+  } catch (err) {
+    rows.discard();
+    throw err;
+  }
+  const last = rows.take();
+  if (last) writer.ship(last);
   return {
     source: src.name,
     records: s.records,

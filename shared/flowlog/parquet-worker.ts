@@ -10,14 +10,51 @@ import type { DetectionsConfigInput } from '../detect/config.ts';
 import type { Detectors } from '../detect/index.ts';
 import { rawBatchBuffers, type RawBatch } from './batch.ts';
 import { rawBatchToParquet } from './parquet.ts';
+import { LakeRowsWriter, type LakePart } from './lake-rows.ts';
+import { rowBlockBuffers, type RowBlock } from './rows.ts';
 
 type Request =
   | { id: number; type: 'encode'; raw: RawBatch }
+  | { id: number; type: 'rows'; session: string; stem: string; rowsPerPart: number; block: RowBlock }
+  | { id: number; type: 'rows-finish'; session: string }
+  | { id: number; type: 'rows-abort'; session: string }
   | { id: number; type: 'detect-start'; cfg: DetectionsConfigInput }
   | { id: number; type: 'detect'; cols: DetectColumns }
   | { id: number; type: 'detect-finish' };
 
 let detectors: Detectors | undefined;
+/** one lake writer per object being ingested (the session names it) */
+const writers = new Map<string, LakeRowsWriter>();
+
+function postParts(id: number, parts: LakePart[], buffers: ArrayBuffer[] = []): void {
+  parentPort!.postMessage({ id, parts, buffers }, [...buffers, ...parts.map((p) => p.bytes.buffer as ArrayBuffer)]);
+}
+
+function handleRows(msg: Extract<Request, { type: 'rows' | 'rows-finish' | 'rows-abort' }>): void {
+  if (msg.type === 'rows') {
+    // the block's buffers go back to the parsing thread's pool whatever happens here
+    const buffers = rowBlockBuffers(msg.block);
+    try {
+      let w = writers.get(msg.session);
+      if (!w) writers.set(msg.session, (w = new LakeRowsWriter(msg.stem, msg.rowsPerPart)));
+      postParts(msg.id, w.apply(msg.block), buffers);
+    } catch (err) {
+      parentPort!.postMessage({ id: msg.id, error: (err as Error).message, buffers }, buffers);
+    }
+    return;
+  }
+  const w = writers.get(msg.session);
+  writers.delete(msg.session);
+  try {
+    if (msg.type === 'rows-abort') {
+      w?.discard();
+      parentPort!.postMessage({ id: msg.id });
+    } else postParts(msg.id, w ? w.finish() : []);
+  } catch (err) {
+    w?.discard();
+    parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
+  }
+}
 
 async function handle(msg: Request): Promise<void> {
   if (msg.type === 'encode') {
@@ -29,6 +66,10 @@ async function handle(msg: Request): Promise<void> {
     } catch (err) {
       parentPort!.postMessage({ id: msg.id, error: (err as Error).message, buffers }, buffers);
     }
+    return;
+  }
+  if (msg.type === 'rows' || msg.type === 'rows-finish' || msg.type === 'rows-abort') {
+    handleRows(msg);
     return;
   }
   try {

@@ -78,6 +78,8 @@ export interface FlowRecord {
 }
 
 export type DirectionClass = 'internal' | 'ingress-internet' | 'egress-internet' | 'aws-service' | 'cross-vpc';
+/** every direction class, in a fixed order (row blocks carry the index) */
+export const DIRECTION_CLASSES: readonly DirectionClass[] = ['internal', 'ingress-internet', 'egress-internet', 'aws-service', 'cross-vpc'];
 
 /** Lake column names of the enrichment block, in schema order. */
 export const ENRICHMENT_COLUMNS = [

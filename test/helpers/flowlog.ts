@@ -5,6 +5,8 @@ import { Enricher } from '../../shared/enrich/enricher.ts';
 import { Inventory, type DescribeNetworkInterfacesLike } from '../../shared/enrich/inventory.ts';
 import { AwsRanges, type IpRangesDocument } from '../../shared/enrich/aws-ranges.ts';
 import { FlowBatch } from '../../shared/flowlog/batch.ts';
+import { RowBlockTables } from '../../shared/flowlog/lake-rows.ts';
+import { RowBlockBuilder, type RowBlock } from '../../shared/flowlog/rows.ts';
 import { FlowLogParser, tokenString, type ParseStats } from '../../shared/flowlog/parse.ts';
 import type { FlowLogFormat } from '../../shared/flowlog/format.ts';
 import type { FlowRecord } from '../../shared/flowlog/record.ts';
@@ -26,6 +28,15 @@ export function parseRows(
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   const batch = new FlowBatch(16);
   const enricher = opts.enricher ?? makeEnricher();
+  // the production path: records in row blocks (small ones, to cross block boundaries), built into a batch
+  const blocks = new RowBlockBuilder(7);
+  const tables = new RowBlockTables();
+  const apply = (b: RowBlock | undefined) => {
+    if (!b) return;
+    tables.register(b);
+    for (let r = 0; r < b.rows; r++) tables.append(batch, b, r);
+  };
+  const partition = blocks.partitionId('test');
   const parser = new FlowLogParser({
     source: 'test',
     format: opts.format,
@@ -47,12 +58,13 @@ export function parseRows(
         protocol: n('protocol'),
         tcp_flags: n('tcp_flags'),
       });
-      batch.appendLine(v, enr, enricher.protocolName(n('protocol')), enricher.tcpFlagNames(n('tcp_flags')));
+      if (blocks.add(v, partition, enr, n('protocol'), n('tcp_flags'))) apply(blocks.take());
     },
   });
   const step = opts.chunk ?? bytes.length;
   for (let i = 0; i < bytes.length; i += Math.max(1, step)) parser.push(bytes.subarray(i, i + Math.max(1, step)));
   const stats = parser.end();
+  apply(blocks.take());
   const rows: FlowRecord[] = [];
   for (let i = 0; i < batch.length; i++) rows.push(batch.materialize(i));
   return { rows, stats };
