@@ -18,6 +18,9 @@ export type RawColumn =
   /** every value NULL: nothing but the length (the encoder makes the zeroed buffers Arrow wants) */
   | { kind: 'null'; type: 'utf8' | 'int32' | 'int64'; length: number };
 
+/** Buffer's copy works on any Uint8Array source: a native memcpy without the subarray view that set() needs */
+const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
@@ -139,11 +142,10 @@ export class Utf8Column extends BaseColumn {
     let b = this.byteLength;
     let dst = this.bytes!;
     if (b + n > dst.length) dst = this.bytes = growU8(dst, b + n, false);
-    if (n < 32) {
+    if (n < 16) {
       for (let i = start; i < end; i++) dst[b++] = src[i]!;
     } else {
-      dst.set(src.subarray(start, end), b);
-      b += n;
+      b += copyBytes.call(src, dst, b, start, end); // native copy, no view object per value
     }
     this.byteLength = b;
     this.markValid(this.length);

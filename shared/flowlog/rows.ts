@@ -55,6 +55,9 @@ export function releaseRowBlock(b: RowBlock): void {
   for (const buf of rowBlockBuffers(b)) columnPool.give(buf);
 }
 
+/** Buffer's copy works on any Uint8Array source: a native memcpy without the subarray view that set() needs */
+const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
+
 const i32 = (n: number) => new Int32Array(columnPool.take(4 * n));
 
 /** Fills blocks record by record on the parsing thread; ids of formats, partitions and sides are per object. */
@@ -133,11 +136,8 @@ export class RowBlockBuilder {
     if (tp + (le - ls) > b.text.length) b.text = grow8(b.text, tp, tp + (le - ls));
     const text = b.text;
     const shift = tp - ls;
-    if (le - ls < 64) for (let i = ls; i < le; i++) text[tp++] = buf[i]!;
-    else {
-      text.set(buf.subarray(ls, le), tp);
-      tp += le - ls;
-    }
+    if (le - ls < 16) for (let i = ls; i < le; i++) text[tp++] = buf[i]!;
+    else tp += copyBytes.call(buf, text, tp, ls, le); // native copy, no view object per line
     this.textLength = tp;
 
     let q = this.tokLength;

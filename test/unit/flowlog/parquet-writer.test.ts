@@ -41,6 +41,8 @@ function rows(n: number): Row[] {
       // unique ~70-byte strings: the dictionary passes 1 MB at this size, so the chunk falls back to PLAIN
       extra_fields: n > 10_000 ? `{"k":"${String(i).padStart(8, '0')}","pad":"${'é'.repeat(20)}"}` : null,
       src_name: i % 1000 === 999 ? 'ünïcødé name ✓' : null, // mostly NULL, a few values
+      // a dictionary-encoded string column whose dictionary passes 1 MB: written PLAIN from the dictionary
+      dst_tags: n > 10_000 && i % 9 !== 0 ? `{"Name":"${String(i).padStart(8, '0')}-${'x'.repeat(60)}"}` : null,
     });
   }
   return out;
@@ -83,6 +85,7 @@ describe('lake Parquet writer', () => {
     const meta = await duck(`SELECT path_in_schema AS col, encodings, compression, stats_min_value AS min, stats_max_value AS max, stats_null_count AS nulls FROM parquet_metadata('${path}')`);
     const by = Object.fromEntries(meta.map((m) => [m.col, m]));
     expect(by.extra_fields!.encodings).not.toContain('RLE_DICTIONARY'); // > 1 MB of distinct values: PLAIN
+    expect(by.dst_tags!.encodings).not.toContain('RLE_DICTIONARY');
     expect(by.srcaddr!.encodings).toContain('RLE_DICTIONARY');
     expect(new Set(meta.map((m) => m.compression))).toEqual(new Set(['ZSTD']));
     expect(by.bytes).toMatchObject({ min: String(Number.MAX_SAFE_INTEGER - 19_999), max: String(Number.MAX_SAFE_INTEGER), nulls: 0 });
