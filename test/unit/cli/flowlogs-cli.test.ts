@@ -1,5 +1,5 @@
 /** The `netwatch flowlogs ingest` contract (ARCHITECTURE.md "CLI"): JSON summary, exit codes 0 / 1 / 2. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,32 @@ describe('netwatch flowlogs ingest', () => {
     const bad = netwatch(['flowlogs', 'ingest', input, '--out', join(dir, 'e'), '--config', config, '--json']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('missing-deny-list.txt');
+  });
+
+  it('writes byte-identical lake parts whether the columns are built on the worker thread or inline', () => {
+    // 9 000 records (more than two row blocks), 2 accounts x 3 hours, NULLs, NODATA lines and an unknown field
+    const header = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status future-field';
+    const lines = [header];
+    for (let i = 0; i < 9000; i++) {
+      const acct = i % 7 === 0 ? '210987654321' : '123456789012';
+      const start = 1_700_000_000 + (i % 3) * 3600;
+      if (i % 500 === 0) lines.push(`2 ${acct} eni-${i % 13} - - - - - - - ${start} ${start + 60} - NODATA x`);
+      else lines.push(`2 ${acct} eni-${i % 13} 10.0.${i % 250}.${i % 7} 198.51.100.${i % 200} ${1024 + i} 443 6 ${i % 90} ${i * 40} ${start} ${start + 60} ${i % 5 ? 'ACCEPT' : 'REJECT'} OK v${i % 3}`);
+    }
+    const input = join(dir, 'identical.log');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const lake = (env: Record<string, string>, out: string) => {
+      const r = netwatch(['flowlogs', 'ingest', input, '--out', join(dir, out), '--json'], env);
+      expect(r.status, r.stderr).toBe(0);
+      const files = (readdirSync(join(dir, out), { recursive: true }) as string[]).filter((f) => f.endsWith('.parquet')).sort();
+      return { summary: JSON.parse(r.stdout), files, bytes: files.map((f) => readFileSync(join(dir, out, f)).toString('base64')) };
+    };
+    const worker = lake({}, 'same-w');
+    const inline = lake({ NETWATCH_PARQUET_WORKER: '0' }, 'same-i');
+    expect(worker.summary.records).toBe(9000);
+    expect(worker.files).toHaveLength(6);
+    expect(worker.files).toEqual(inline.files);
+    expect(worker.bytes).toEqual(inline.bytes);
   });
 
   it('exits 2 on bad usage', () => {
