@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FlowLogFormatError } from '../../../shared/errors.ts';
 import { parseFormatString } from '../../../shared/flowlog/format.ts';
+import { workerEncoder } from '../../../shared/flowlog/encoder.ts';
 import { ingestObject, type ObjectSource } from '../../../shared/flowlog/ingest.ts';
 import type { LakeSink } from '../../../shared/flowlog/lake.ts';
 import { makeEnricher, parseRows } from '../../helpers/flowlog.ts';
@@ -106,6 +107,34 @@ describe('ingestObject()', () => {
     // Assess
     await expect(run).rejects.toThrow(/^s3:\/\/b\/AWSLogs\/x\.log\.gz: truncated or corrupt gzip/);
     expect(sink.objects.size).toBe(0);
+  });
+
+  it('rolls back the parts a worker thread already built when the gzip turns out truncated', async () => {
+    // Prepare: 40 000 records over 10 hours with 1 000-row parts: blocks reach the worker and parts are written
+    // long before the end of the (truncated) object
+    const body = [HEADER, ...Array.from({ length: 40_000 }, (_, i) => LINE.replace('1600000000', String(1600000000 + (i % 10) * 3600)).replace(' 1 2 6', ` ${i} 2 6`))].join('\n');
+    const gz = gzipSync(body);
+    const puts: string[] = [];
+    const sink = new MemorySink();
+    const put = sink.put.bind(sink);
+    sink.put = async (key, bytes) => {
+      puts.push(key);
+      return put(key, bytes);
+    };
+    const encoder = workerEncoder();
+    try {
+      // Act
+      const run = ingestObject(memSource('s3://b/AWSLogs/w.log.gz', gz.subarray(0, gz.length - 2000)), { enricher: makeEnricher(), sink, rowsPerPart: 1000, encoder });
+      // Assess: parts were written, then removed; the worker is still usable for the next object
+      await expect(run).rejects.toThrow(/^s3:\/\/b\/AWSLogs\/w\.log\.gz: truncated or corrupt gzip/);
+      expect(puts.length).toBeGreaterThan(5);
+      expect(sink.objects.size).toBe(0);
+      const ok = await ingestObject(memSource('s3://b/AWSLogs/ok.log.gz', gz), { enricher: makeEnricher(), sink, rowsPerPart: 1000, encoder });
+      expect(ok.records).toBe(40_000);
+      expect(sink.objects.size).toBe(40);
+    } finally {
+      await encoder.close();
+    }
   });
 
   it('writes one part per partition hour with deterministic names; a re-run writes the same keys', async () => {
