@@ -90,10 +90,17 @@ export async function localDetections(cfg: DetectionsConfigInput): Promise<Detec
 
 type Reply = { id: number; error?: string; bytes?: Uint8Array; parts?: LakePart[]; buffers?: ArrayBuffer[]; findings?: Finding[]; stats?: DetectStats };
 
+/**
+ * The worker's young generation. V8 lets it grow to 48 MB, and the worker's short-lived objects (page headers,
+ * statistics, message envelopes) fill it to the limit. Measured on 1 M lines: peak RSS 270-285 MB with the default,
+ * 222-229 MB with 8 MB, 238-260 MB with 12-16 MB, with no measurable change in CPU time.
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 export function workerEncoder(): ParquetEncoder {
   // the bundled CLI (bin/bundle.mjs) has a plain-JavaScript build of the worker: no TypeScript transformer in it
   const url = typeof __NETWATCH_PARQUET_WORKER__ === 'string' ? new URL(__NETWATCH_PARQUET_WORKER__) : new URL('./parquet-worker.ts', import.meta.url);
-  const worker = new Worker(url);
+  const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   const waiting = new Map<number, { resolve: (m: Reply) => void; reject: (e: Error) => void }>();
   let next = 0;
   let failed: Error | undefined;
