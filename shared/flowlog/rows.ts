@@ -10,7 +10,7 @@
  * thread's buffer pool and are transferred, not copied, to the worker, which hands them back.
  */
 import type { Enrichment, SideEnrichment } from '../enrich/enricher.ts';
-import { planFor, SIDE_KEYS } from './batch.ts';
+import { planFor, SIDE_KEYS, type FormatPlan } from './batch.ts';
 import type { FlowLogFormat } from './format.ts';
 import type { LineView } from './parse.ts';
 import { columnPool } from './pool.ts';
@@ -70,6 +70,13 @@ export class RowBlockBuilder {
   private tokLength = 0;
   private numLength = 0;
   private readonly capacity: number;
+  private lastFormat: FlowLogFormat | undefined;
+  private lastFormatId = -1;
+  private lastPlan: FormatPlan | undefined;
+  private lastSrc: SideEnrichment | undefined;
+  private lastSrcId = -1;
+  private lastDst: SideEnrichment | undefined;
+  private lastDstId = -1;
 
   constructor(capacity = BLOCK_ROWS) {
     this.capacity = capacity;
@@ -101,13 +108,16 @@ export class RowBlockBuilder {
     return id;
   }
 
-  private sideId(b: RowBlock, s: SideEnrichment): number {
+  /** a side enrichment's id (remembered as the last src or dst: rows often repeat them) */
+  private sideId(b: RowBlock, s: SideEnrichment, src: boolean): number {
     let id = this.sides.get(s);
     if (id === undefined) {
       id = this.sides.size;
       this.sides.set(s, id);
       b.newSides.push(SIDE_KEYS.map((k) => s[k]));
     }
+    if (src) this.lastSrcId = id;
+    else this.lastDstId = id;
     return id;
   }
 
@@ -115,13 +125,19 @@ export class RowBlockBuilder {
   add(view: LineView, partition: number, enr: Enrichment, protocol: number | null, flags: number | null): boolean {
     const b = this.block ?? this.open();
     const format = view.format;
-    let fid = this.formats.get(format);
-    if (fid === undefined) {
-      fid = this.formats.size;
-      this.formats.set(format, fid);
-      b.newFormats.push([...format.names]);
+    if (format !== this.lastFormat) {
+      let fid = this.formats.get(format);
+      if (fid === undefined) {
+        fid = this.formats.size;
+        this.formats.set(format, fid);
+        b.newFormats.push([...format.names]);
+      }
+      this.lastFormat = format;
+      this.lastFormatId = fid;
+      this.lastPlan = planFor(format);
     }
-    const plan = planFor(format);
+    const fid = this.lastFormatId;
+    const plan = this.lastPlan!;
     const st = plan.strTok;
     const unknown = format.unknownPositions;
     const nt = plan.numTok;
@@ -166,8 +182,8 @@ export class RowBlockBuilder {
 
     b.format[r] = fid;
     b.partition[r] = partition;
-    b.src[r] = this.sideId(b, enr.src);
-    b.dst[r] = this.sideId(b, enr.dst);
+    b.src[r] = enr.src === this.lastSrc ? this.lastSrcId : this.sideId(b, (this.lastSrc = enr.src), true);
+    b.dst[r] = enr.dst === this.lastDst ? this.lastDstId : this.sideId(b, (this.lastDst = enr.dst), false);
     b.protocol[r] = protocol ?? -1;
     b.flags[r] = flags ?? -1;
     b.direction[r] = enr.direction_class === null ? -1 : DIRECTION_CLASSES.indexOf(enr.direction_class);
