@@ -54,6 +54,11 @@ const EMPTY_SIDE: SideEnrichment = Object.freeze({
   tags: null,
 });
 
+/** A blank enrichment (no owner, no service, no direction), e.g. to pass as enrich()'s `out`. */
+export function emptyEnrichment(): Enrichment {
+  return { src: EMPTY_SIDE, dst: EMPTY_SIDE, direction_class: null };
+}
+
 /** Services that mean "an AWS-managed endpoint" rather than somebody's instance or the catch-all. */
 const GENERIC_SERVICES = new Set(['AMAZON', 'EC2']);
 const CACHE_LIMIT = 50_000;
@@ -126,7 +131,8 @@ export class Enricher {
     return s;
   }
 
-  enrich(r: EnrichInput): Enrichment {
+  /** The enrichment of a record; into `out` when given (the ingest reuses one object instead of one per record). */
+  enrich(r: EnrichInput, out?: Enrichment): Enrichment {
     const srcAddr = r.srcaddr;
     const dstAddr = r.dstaddr;
     // the real endpoints: packet-level addresses when the record has them (NAT gateway, TGW, EKS pods)
@@ -147,14 +153,14 @@ export class Enricher {
     }
     const srcService = r.pkt_src_aws_service ?? sR?.service ?? null;
     const dstService = r.pkt_dst_aws_service ?? dR?.service ?? null;
-    return {
-      src: this.side(srcEni, srcService),
-      dst: this.side(dstEni, dstService),
-      direction_class:
-        srcReal === null || dstReal === null || !sR?.ip || !dR?.ip
-          ? null
-          : this.directionClass(srcReal, dstReal, sR, dR, srcEni, dstEni, srcService, dstService, r.flow_direction),
-    };
+    const e = out ?? emptyEnrichment();
+    e.src = this.side(srcEni, srcService);
+    e.dst = this.side(dstEni, dstService);
+    e.direction_class =
+      srcReal === null || dstReal === null || !sR?.ip || !dR?.ip
+        ? null
+        : this.directionClass(srcReal, dstReal, sR, dR, srcEni, dstEni, srcService, dstService, r.flow_direction);
+    return e;
   }
 
   private directionClass(

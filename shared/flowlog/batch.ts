@@ -172,19 +172,22 @@ export class FlowBatch {
     for (const c of this.columns) c.padTo(this.length);
   }
 
-  private appendEnrichment(row: number, src: SideEnrichment, dst: SideEnrichment, protocolName: string | null, tcpFlagNames: string | null, direction: string | null): void {
+  private appendSide(row: number, first: number, side: SideEnrichment): void {
+    const bytes = sideBytes(side);
     const cols = this.columns;
-    let c = ENRICH_START;
-    for (const sideE of [src, dst]) {
-      const bytes = sideBytes(sideE);
-      for (let k = 0; k < SIDE_KEYS.length; k++, c++) {
-        const b = bytes[k];
-        if (b === null || b === undefined) continue;
-        const col = cols[c] as Utf8Column;
-        if (col.length < row) col.padTo(row);
-        col.appendBytes(b, 0, b.length);
-      }
+    for (let k = 0; k < SIDE_KEYS.length; k++) {
+      const b = bytes[k];
+      if (b === null || b === undefined) continue;
+      const col = cols[first + k] as Utf8Column;
+      if (col.length < row) col.padTo(row);
+      col.appendBytes(b, 0, b.length);
     }
+  }
+
+  private appendEnrichment(row: number, src: SideEnrichment, dst: SideEnrichment, protocolName: string | null, tcpFlagNames: string | null, direction: string | null): void {
+    this.appendSide(row, ENRICH_START, src);
+    this.appendSide(row, ENRICH_START + SIDE_KEYS.length, dst);
+    const cols = this.columns;
     const tail = ENRICH_START + 2 * SIDE_KEYS.length;
     appendCached(cols[tail] as Utf8Column, row, protocolName);
     appendCached(cols[tail + 1] as Utf8Column, row, tcpFlagNames);

@@ -6,7 +6,7 @@
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { FlowLogFormatError } from '../errors.ts';
-import type { Enricher, EnrichInput } from '../enrich/enricher.ts';
+import { emptyEnrichment, type Enricher, type EnrichInput } from '../enrich/enricher.ts';
 import { FlowBatch } from './batch.ts';
 import type { DetectColumns, DetectColumnsBuilder } from '../detect/columns.ts';
 import { FLOW_LOG_FIELDS } from './fields.ts';
@@ -332,6 +332,7 @@ async function ingestText(
     protocol: null,
     tcp_flags: null,
   };
+  const enrichOut = emptyEnrichment();
   const parser = new FlowLogParser({
     source: src.name,
     format: opts.format,
@@ -362,7 +363,7 @@ async function ingestText(
       enrichIn.pkt_dst_aws_service = tokenString(view, P.pkt_dst_aws_service);
       const protocol = numAt(view, P.protocol);
       const flags = numAt(view, P.tcp_flags);
-      const enr = enricher.enrich(enrichIn);
+      const enr = enricher.enrich(enrichIn, enrichOut);
       if (rows.add(view, lastPid, enr, protocol, flags)) writer.ship(rows.take()!);
       const end = numAt(view, P.end);
       if (end !== null && end > newest) newest = end;
