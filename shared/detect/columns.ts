@@ -95,8 +95,33 @@ export class DetectColumnsBuilder {
     };
   }
 
-  private id(v: string | null): number {
+  /** The dictionary id of a string (-1 for NULL). */
+  idOf(v: string | null): number {
     return v === null ? -1 : this.dict.idOf(v);
+  }
+
+  /** Like add(), with the strings already numbered by idOf() (callers that cache ids). */
+  addIds(
+    logStatus: string | null, start: number | null, end: number | null, src: number, dst: number,
+    dstport: number | null, protocol: number | null, packets: number | null, bytes: number | null, action: string | null,
+    direction: string | null, iface: number, inst: number, vpc: number,
+  ): boolean {
+    const c = this.c;
+    const i = c.length;
+    c.start[i] = start ?? NaN;
+    c.end[i] = end ?? NaN;
+    c.src[i] = src;
+    c.dst[i] = dst;
+    c.iface[i] = iface;
+    c.inst[i] = inst;
+    c.vpc[i] = vpc;
+    c.dstport[i] = dstport ?? -1;
+    c.protocol[i] = protocol ?? -1;
+    c.packets[i] = packets ?? 0;
+    c.bytes[i] = bytes ?? 0;
+    c.flags[i] = (logStatus !== null && logStatus !== 'OK' ? FLAG_NOT_OK : 0) | (action === 'REJECT' ? FLAG_REJECT : 0) | (directionCode(direction) << DIR_SHIFT);
+    c.length = i + 1;
+    return c.length === this.capacity;
   }
 
   /** Appends a record; true when the batch is full (take it before the next add). */
@@ -105,22 +130,10 @@ export class DetectColumnsBuilder {
     dstport: number | null, protocol: number | null, packets: number | null, bytes: number | null, action: string | null,
     direction: string | null, iface: string | null, inst: string | null, vpc: string | null,
   ): boolean {
-    const c = this.c;
-    const i = c.length;
-    c.start[i] = start ?? NaN;
-    c.end[i] = end ?? NaN;
-    c.src[i] = this.id(src);
-    c.dst[i] = this.id(dst);
-    c.iface[i] = iface ? this.dict.idOf(iface) : -1;
-    c.inst[i] = inst ? this.dict.idOf(inst) : -1;
-    c.vpc[i] = vpc ? this.dict.idOf(vpc) : -1;
-    c.dstport[i] = dstport ?? -1;
-    c.protocol[i] = protocol ?? -1;
-    c.packets[i] = packets ?? 0;
-    c.bytes[i] = bytes ?? 0;
-    c.flags[i] = (logStatus !== null && logStatus !== 'OK' ? FLAG_NOT_OK : 0) | (action === 'REJECT' ? FLAG_REJECT : 0) | (directionCode(direction) << DIR_SHIFT);
-    c.length = i + 1;
-    return c.length === this.capacity;
+    return this.addIds(
+      logStatus, start, end, this.idOf(src), this.idOf(dst), dstport, protocol, packets, bytes, action, direction,
+      iface ? this.dict.idOf(iface) : -1, inst ? this.dict.idOf(inst) : -1, vpc ? this.dict.idOf(vpc) : -1,
+    );
   }
 
   /** The records so far (null when none) with the dictionary entries they introduced; the builder starts afresh. */

@@ -11,7 +11,7 @@ import { FlowBatch } from './batch.ts';
 import type { DetectColumns, DetectColumnsBuilder } from '../detect/columns.ts';
 import { FLOW_LOG_FIELDS } from './fields.ts';
 import { hintsFromKey, hourParts, outputStem, partitionPath, type LakeSink, type SourceHints } from './lake.ts';
-import { FlowLogParser, TokenMemo, tokenString, type LineView, type ParseStats } from './parse.ts';
+import { FlowLogParser, lastTokenSlot, SlotCache, TokenMemo, tokenString, type LineView, type ParseStats } from './parse.ts';
 import type { FlowLogFormat } from './format.ts';
 import { inlineEncoder, type ParquetEncoder, type RowsSession } from './encoder.ts';
 import type { LakePart } from './lake-rows.ts';
@@ -148,6 +148,14 @@ const numAt = (view: LineView, t: number): number | null => {
 };
 
 let sessions = 0;
+
+/** per detection-columns builder (one per pipeline run, across objects): its ids by interner slot */
+const slotCaches = new WeakMap<DetectColumnsBuilder, SlotCache>();
+function slotCacheFor(b: DetectColumnsBuilder): SlotCache {
+  let c = slotCaches.get(b);
+  if (!c) slotCaches.set(b, (c = new SlotCache()));
+  return c;
+}
 
 class PartitionedWriter {
   private readonly open = new Map<string, OpenPartition>();
@@ -333,6 +341,10 @@ async function ingestText(
     tcp_flags: null,
   };
   const enrichOut = emptyEnrichment();
+  const ids = feed ? slotCacheFor(feed.builder) : undefined!;
+  const idOf = feed ? (v: string) => feed.builder.idOf(v) : undefined!;
+  let lastVpc: string | null | undefined;
+  let lastVpcId = -1;
   const parser = new FlowLogParser({
     source: src.name,
     format: opts.format,
@@ -352,9 +364,12 @@ async function ingestText(
         lastRegion = region;
         lastHour = hourBucket;
       }
-      enrichIn.interface_id = tokenString(view, P.interface_id);
-      enrichIn.srcaddr = tokenString(view, P.srcaddr);
-      enrichIn.dstaddr = tokenString(view, P.dstaddr);
+      const iface = (enrichIn.interface_id = tokenString(view, P.interface_id));
+      const ifaceSlot = lastTokenSlot();
+      const src = (enrichIn.srcaddr = tokenString(view, P.srcaddr));
+      const srcSlot = lastTokenSlot();
+      const dst = (enrichIn.dstaddr = tokenString(view, P.dstaddr));
+      const dstSlot = lastTokenSlot();
       // packet-level addresses usually equal the record's: reuse the string instead of decoding again
       enrichIn.pkt_srcaddr = sameToken(view, P.pkt_srcaddr, P.srcaddr) ? enrichIn.srcaddr : tokenString(view, P.pkt_srcaddr);
       enrichIn.pkt_dstaddr = sameToken(view, P.pkt_dstaddr, P.dstaddr) ? enrichIn.dstaddr : tokenString(view, P.pkt_dstaddr);
@@ -368,12 +383,22 @@ async function ingestText(
       const end = numAt(view, P.end);
       if (end !== null && end > newest) newest = end;
       if (feed) {
-        const full = feed.builder.add(
-          knownToken(view, P.log_status, LOG_STATUS), start, end, enrichIn.srcaddr, enrichIn.dstaddr, numAt(view, P.dstport), protocol,
-          numAt(view, P.packets), numAt(view, P.bytes), knownToken(view, P.action, ACTIONS), enr.direction_class, enrichIn.interface_id,
-          tokenString(view, P.instance_id), vpcMemo.get(view, P.vpc_id),
+        // dictionary ids through the interner's slots: no Map lookup per string for strings seen before
+        const b = feed.builder;
+        const inst = tokenString(view, P.instance_id);
+        const instSlot = lastTokenSlot();
+        const vpc = vpcMemo.get(view, P.vpc_id);
+        if (vpc !== lastVpc) {
+          lastVpc = vpc;
+          lastVpcId = vpc ? b.idOf(vpc) : -1;
+        }
+        const full = b.addIds(
+          knownToken(view, P.log_status, LOG_STATUS), start, end, src === null ? -1 : ids.get(src, srcSlot, idOf),
+          dst === null ? -1 : ids.get(dst, dstSlot, idOf), numAt(view, P.dstport), protocol, numAt(view, P.packets),
+          numAt(view, P.bytes), knownToken(view, P.action, ACTIONS), enr.direction_class, iface ? ids.get(iface, ifaceSlot, idOf) : -1,
+          inst ? ids.get(inst, instSlot, idOf) : -1, lastVpcId,
         );
-        if (full) feed.ship(feed.builder.take()!);
+        if (full) feed.ship(b.take()!);
       }
     },
   });

@@ -301,6 +301,8 @@ class Interner {
   private readonly mask: number;
   private readonly hashes: Int32Array;
   private readonly strings: (string | undefined)[];
+  /** the slot of the string get() returned last */
+  slot = 0;
   constructor(bits = 16) {
     this.mask = (1 << bits) - 1;
     this.hashes = new Int32Array(1 << bits);
@@ -310,6 +312,7 @@ class Interner {
     let h = 0x811c9dc5 | 0;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const slot = (h ^ (h >>> 16)) & this.mask;
+    this.slot = slot;
     const cur = this.strings[slot];
     if (cur !== undefined && this.hashes[slot] === h && cur.length === e - s) {
       let same = true;
@@ -327,7 +330,35 @@ class Interner {
     return str;
   }
 }
-const interner = new Interner();
+/** slots of the token-string interner: per-string caches keyed by slot (SlotCache) have this many entries */
+export const INTERNER_SLOTS = 1 << 16;
+const interner = new Interner(16);
+
+/**
+ * The interner slot of the string tokenString() returned last (0 for NULL). A string stays in its slot until
+ * another string with the same slot replaces it, so a cache keyed by slot must check that the string is the same
+ * object (SlotCache does).
+ */
+export function lastTokenSlot(): number {
+  return interner.slot;
+}
+
+/**
+ * A value per interned string, kept by interner slot: a hit is one array read and an identity comparison instead of
+ * a Map lookup keyed by the string. Misses (a first sight, or a slot taken over by another string) call `compute`.
+ */
+export class SlotCache {
+  private readonly keys: (string | undefined)[] = new Array<string | undefined>(INTERNER_SLOTS).fill(undefined);
+  private readonly values = new Int32Array(INTERNER_SLOTS);
+
+  get(str: string, slot: number, compute: (s: string) => number): number {
+    if (this.keys[slot] === str) return this.values[slot]!;
+    const v = compute(str);
+    this.keys[slot] = str;
+    this.values[slot] = v;
+    return v;
+  }
+}
 
 /** Token t of a line as a string (latin1 is exact for the ASCII of flow logs), or null for `-` / an absent field. */
 export function tokenString(view: LineView, t: number): string | null {

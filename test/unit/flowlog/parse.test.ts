@@ -6,6 +6,7 @@ import { parseFormatString } from '../../../shared/flowlog/format.ts';
 import { workerEncoder } from '../../../shared/flowlog/encoder.ts';
 import { ingestObject, type ObjectSource } from '../../../shared/flowlog/ingest.ts';
 import type { LakeSink } from '../../../shared/flowlog/lake.ts';
+import { lastTokenSlot, SlotCache, tokenString } from '../../../shared/flowlog/parse.ts';
 import { makeEnricher, parseRows } from '../../helpers/flowlog.ts';
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
@@ -93,6 +94,36 @@ describe('FlowLogParser', () => {
 
   it('rejects a header that names a field twice', () => {
     expect(() => parseRows('srcaddr dstaddr srcaddr\n1 2 3\n')).toThrow(/bad header: field "srcaddr" appears twice/);
+  });
+});
+
+describe('SlotCache', () => {
+  it('gives every interned string its own value, also when strings take over each other\'s slot', () => {
+    // 100 000 distinct tokens in 65 536 interner slots, twice over: slots are shared and taken over all the time
+    const cache = new SlotCache();
+    const truth = new Map<string, number>();
+    let computed = 0;
+    const compute = (v: string) => {
+      computed++;
+      if (!truth.has(v)) truth.set(v, truth.size);
+      return truth.get(v)!;
+    };
+    const enc = new TextEncoder();
+    let wrong = 0;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 100_000; i++) {
+        const text = `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
+        const buf = enc.encode(text);
+        const view = { buf, starts: Int32Array.of(0), ends: Int32Array.of(buf.length), nums: new Float64Array(1), format: parseFormatString('srcaddr'), lineNo: 1 };
+        const str = tokenString(view, 0)!;
+        if (str !== text || cache.get(str, lastTokenSlot(), compute) !== truth.get(text)) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(truth.size).toBe(100_000);
+    // the second round found some strings still cached (no compute), and recomputed those whose slot was taken over
+    expect(computed).toBeGreaterThan(100_000);
+    expect(computed).toBeLessThan(200_000);
   });
 });
 
