@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { UsageError } from '../../shared/errors.ts';
 import type { EveRecord, VniLookup } from '../../shared/packet/eve.ts';
+import { DEFAULT_FLOW_OPTIONS } from '../../shared/packet/flow.ts';
 import { PcapReader } from '../../shared/packet/pcap.ts';
-import { Sensor, type SensorStats } from '../../shared/packet/sensor.ts';
+import { ReassemblyBudget } from '../../shared/packet/reassembly.ts';
+import { Sensor, type SensorOptions, type SensorStats } from '../../shared/packet/sensor.ts';
+import { type ShardChunk, ShardMerger, ShardOutput, combineShardStats, transferList } from '../../shared/packet/shard.ts';
 import { defaultStreamParsers } from '../../shared/packet/streams.ts';
 import type { PartitionedSink, SinkStats } from '../../sensor-ami/src/sink.ts';
 
@@ -16,6 +21,24 @@ export interface DecodeOptions {
   progress?: boolean;
   communityIdSeed?: string;
   vniMap?: string;
+  /** Threads decoding the capture (stdout output only; `--out` runs on one): a number, or 'auto' (default). */
+  threads?: string;
+}
+
+/**
+ * `--threads auto`: 2 threads from this capture size on, when there are 2 cores. Why: every thread reads and
+ * decodes every packet and warms up its own JIT (~0.5 s of CPU on the 2-core development machine), so on the
+ * 280 MB bench capture a second thread made the run slower, not faster; on a 1.1 GB capture it was faster (see
+ * docs/sensor.md "Benchmarks").
+ */
+export const AUTO_THREADS_MIN_BYTES = 1 << 30;
+
+/** The thread count for these options and capture size: 1 with --out, else --threads, else see AUTO_THREADS_MIN_BYTES. */
+export function decodeThreads(o: DecodeOptions, size: number): number {
+  const auto = o.threads === undefined || o.threads === 'auto';
+  const want = auto ? (size >= AUTO_THREADS_MIN_BYTES ? Math.min(2, availableParallelism()) : 1) : Number(o.threads);
+  if (!Number.isInteger(want) || want < 1 || want > 16) throw new UsageError('--threads must be an integer 1..16 or auto');
+  return o.out ? 1 : want;
 }
 
 export interface DecodeResultSummary {
@@ -37,6 +60,8 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
   }
   const seed = o.communityIdSeed === undefined ? 0 : Number(o.communityIdSeed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 65535) throw new UsageError('--community-id-seed must be an integer 0..65535');
+  const threads = decodeThreads(o, size);
+  if (threads > 1) return runDecodeThreads(file, size, seed, threads, o, write);
   const stem = `${basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${createHash('sha1').update(`${file}:${size}`).digest('hex').slice(0, 10)}`;
   // the sink pulls in the AWS SDK (S3); load it only when writing objects
   const sink: PartitionedSink | null = o.out ? new (await import('../../sensor-ami/src/sink.ts')).PartitionedSink({ out: o.out, stem }) : null;
@@ -60,15 +85,24 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
     if (ok instanceof Promise) await ok;
     else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
   };
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    reader.push(chunk as Uint8Array);
-    done += (chunk as Uint8Array).length;
-    if (lines.full) await flushLines();
-    if (showProgress && performance.now() - lastProgress > 250) {
-      lastProgress = performance.now();
-      const pct = size ? Math.floor((done / size) * 100) : 100;
-      process.stderr.write(`\r${pct}% ${sensor.packets} packets`);
+  const fd = openSync(file, 'r');
+  try {
+    const read = readFrom(fd);
+    for (;;) {
+      const n = reader.pull(read, READ_SIZE);
+      if (n === 0) break;
+      done += n;
+      if (lines.full) await flushLines();
+      if (showProgress && performance.now() - lastProgress > 250) {
+        lastProgress = performance.now();
+        const pct = size ? Math.floor((done / size) * 100) : 100;
+        process.stderr.write(`\r${pct}% ${sensor.packets} packets`);
+      }
+      // the reads are synchronous: give the sink's writes (and anything else pending) their turn
+      if (sink) await new Promise<void>((res) => setImmediate(res));
     }
+  } finally {
+    closeSync(fd);
   }
   const dangling = reader.finish();
   if (dangling > 0) sensor.countTruncatedCapture(dangling);
@@ -80,6 +114,204 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
   const stats = { ...sensor.stats(), elapsed_ms: Math.round(elapsed), pps: Math.round(sensor.packets / (elapsed / 1000 || 1e-9)) };
   return { file, stats, ...(sink ? { sink: sink.stats } : {}) };
 }
+
+/** What the main thread tells a decode worker thread. */
+interface DecodeWorkerInit {
+  marker: typeof DECODE_WORKER;
+  file: string;
+  seed: number;
+  vniMap?: string;
+  index: number;
+  count: number;
+  /** [chunks the main thread has merged]: the worker keeps at most MAX_IN_FLIGHT chunks ahead of it. */
+  ctl: SharedArrayBuffer;
+}
+
+type FromDecodeWorker = { t: 'chunk'; chunk: ShardChunk } | { t: 'done'; stats: SensorStats } | { t: 'error'; message: string };
+
+const DECODE_WORKER = 'netwatch-sensor-decode-worker';
+/**
+ * Why 32: a chunk is the records of one 1 MiB read (~0.2 MB of JSON on the bench capture), so a worker that runs
+ * ahead holds at most ~32 MiB of input's worth of records; enough slack that neither thread waits on the other.
+ */
+const MAX_IN_FLIGHT = 32;
+const READ_SIZE = 1 << 20;
+
+/** One thread's sensor: shard `index` of `count` (shard.ts), with its share of the flow and reassembly limits. */
+function shardSensor(index: number, count: number, out: ShardOutput, seed: number, mirror: VniLookup | undefined): Sensor {
+  const opts: SensorOptions = {
+    streamParsers: defaultStreamParsers,
+    communityIdSeed: seed,
+    mirror,
+    shard: { index, count, sink: out },
+    flow: { maxFlows: Math.ceil(DEFAULT_FLOW_OPTIONS.maxFlows / count) },
+    reassemblyMemcap: Math.ceil(new ReassemblyBudget().cap / count),
+  };
+  return new Sensor(() => {}, opts);
+}
+
+/**
+ * `sensor decode` on several threads (shard.ts says how the work is split and how the output is merged): this
+ * thread decodes share 0 and merges; each worker thread reads the file itself, decodes its share and sends its
+ * records in chunks (transferred, not copied), at most MAX_IN_FLIGHT ahead of the merge.
+ */
+async function runDecodeThreads(
+  file: string,
+  size: number,
+  seed: number,
+  count: number,
+  o: DecodeOptions,
+  write: (chunk: Uint8Array) => boolean | Promise<void>,
+): Promise<DecodeResultSummary> {
+  const ctls = Array.from({ length: count }, () => new SharedArrayBuffer(4));
+  const workers: Worker[] = [];
+  const workerStats: (SensorStats | null)[] = new Array<SensorStats | null>(count).fill(null);
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const merger = new ShardMerger(count, (side) => {
+    if (side === 0) return;
+    const ctl = new Int32Array(ctls[side] as SharedArrayBuffer);
+    Atomics.add(ctl, 0, 1);
+    Atomics.notify(ctl, 0);
+  });
+  // the worker entry is this very module (bundled or not): its top level starts the worker when it sees the marker
+  const self = new URL(import.meta['url']);
+  const exits: Promise<void>[] = [];
+  for (let i = 1; i < count; i++) {
+    const init: DecodeWorkerInit = { marker: DECODE_WORKER, file, seed, vniMap: o.vniMap, index: i, count, ctl: ctls[i] as SharedArrayBuffer };
+    const w = new Worker(self, { workerData: init });
+    w.on('message', (m: FromDecodeWorker) => {
+      if (m.t === 'chunk') merger.push(i, m.chunk);
+      else if (m.t === 'done') workerStats[i] = m.stats;
+      else failure ??= new Error(m.message);
+      poke();
+    });
+    w.on('error', (err: Error) => {
+      failure ??= err;
+      poke();
+    });
+    exits.push(new Promise<void>((res) => w.once('exit', () => {
+      if (workerStats[i] === null) failure ??= new Error(`decode thread ${i} stopped before the end of ${file}`);
+      poke();
+      res();
+    })));
+    workers.push(w);
+  }
+  const waitForWorkers = (): Promise<void> => new Promise<void>((res) => {
+    wake = res;
+  });
+  const flushOut = async (): Promise<void> => {
+    const chunk = merger.take();
+    if (chunk === null) return;
+    const ok = write(chunk);
+    if (ok instanceof Promise) await ok;
+    else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
+  };
+  try {
+    const out = new ShardOutput();
+    const sensor = shardSensor(0, count, out, seed, await loadVniMap(o.vniMap));
+    const reader = new PcapReader((p) => sensor.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
+    const started = performance.now();
+    const showProgress = o.progress ?? (process.stderr.isTTY === true && !o.stats);
+    let lastProgress = started;
+    let done = 0;
+    const fd = openSync(file, 'r');
+    try {
+      const read = readFrom(fd);
+      for (;;) {
+        if (failure) throw failure;
+        const n = reader.pull(read, READ_SIZE);
+        if (n === 0) break;
+        done += n;
+        merger.push(0, out.seal(sensor.packets + 1));
+        merger.merge();
+        if (merger.size >= 1 << 20) await flushOut();
+        // this thread ran ahead of a worker: let it catch up (bounds what waits here to be merged)
+        while (merger.pending(0) > MAX_IN_FLIGHT && !failure) {
+          await waitForWorkers();
+          merger.merge();
+        }
+        if (showProgress && performance.now() - lastProgress > 250) {
+          lastProgress = performance.now();
+          const pct = size ? Math.floor((done / size) * 100) : 100;
+          process.stderr.write(`\r${pct}% ${sensor.packets} packets`);
+        }
+        // the reads are synchronous: let the workers' chunks in
+        await new Promise<void>((res) => setImmediate(res));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const dangling = reader.finish();
+    if (dangling > 0) sensor.countTruncatedCapture(dangling);
+    sensor.finish();
+    merger.push(0, out.seal(Number.POSITIVE_INFINITY));
+    for (;;) {
+      if (failure) throw failure;
+      merger.merge();
+      if (merger.size >= 1 << 20) await flushOut();
+      if (merger.done && workerStats.every((s, i) => i === 0 || s !== null)) break;
+      await waitForWorkers();
+    }
+    await flushOut();
+    await Promise.all(exits);
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    const elapsed = performance.now() - started;
+    workerStats[0] = sensor.stats();
+    const stats = { ...combineShardStats(workerStats as SensorStats[], merger), elapsed_ms: Math.round(elapsed), pps: Math.round(sensor.packets / (elapsed / 1000 || 1e-9)) };
+    return { file, stats };
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
+}
+
+/** Sequential reads of an open file, for PcapReader.pull (straight into its buffer). */
+function readFrom(fd: number): (buf: Uint8Array, off: number, len: number) => number {
+  return (buf, off, len) => readSync(fd, buf, off, len, null);
+}
+
+/** A decode worker thread (started by runDecodeThreads): reads the whole file, decodes its share, posts chunks. */
+async function decodeWorker(init: DecodeWorkerInit): Promise<void> {
+  const port = parentPort;
+  if (port === null) return;
+  try {
+    const out = new ShardOutput();
+    const sensor = shardSensor(init.index, init.count, out, init.seed, await loadVniMap(init.vniMap));
+    const reader = new PcapReader((p) => sensor.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
+    const ctl = new Int32Array(init.ctl);
+    let posted = 0;
+    const post = (chunk: ShardChunk): void => {
+      for (;;) {
+        const merged = Atomics.load(ctl, 0);
+        if (posted - merged < MAX_IN_FLIGHT) break;
+        Atomics.wait(ctl, 0, merged);
+      }
+      port.postMessage({ t: 'chunk', chunk } satisfies FromDecodeWorker, transferList(chunk));
+      posted++;
+    };
+    const fd = openSync(init.file, 'r');
+    try {
+      const read = readFrom(fd);
+      while (reader.pull(read, READ_SIZE) > 0) post(out.seal(sensor.packets + 1));
+    } finally {
+      closeSync(fd);
+    }
+    // the main thread counts a cut last record (it reads the same bytes)
+    reader.finish();
+    sensor.finish();
+    post(out.seal(Number.POSITIVE_INFINITY));
+    port.postMessage({ t: 'done', stats: sensor.stats() } satisfies FromDecodeWorker);
+  } catch (err) {
+    port.postMessage({ t: 'error', message: (err as Error)?.message ?? String(err) } satisfies FromDecodeWorker);
+  }
+}
+
+if (!isMainThread && (workerData as { marker?: string } | null)?.marker === DECODE_WORKER) void decodeWorker(workerData as DecodeWorkerInit);
 
 /**
  * The VNI map file: `{ "<vni>": { "session_id": "tms-…", "source_eni": "eni-…", "instance_id": "i-…" } }` or an array of
@@ -152,6 +384,7 @@ export function registerSensor(program: Command): void {
     .option('--community-id-seed <n>', 'Community ID seed (Suricata community-id-seed)', '0')
     .option('--vni-map <file.json>', 'VNI -> mirror session map (the mirror manager\'s JSON) to label records with mirror: {...}')
     .option('--no-progress', 'no progress line on a TTY')
+    .option('--threads <n|auto>', 'threads decoding the capture, sharded by flow (auto: 2 for captures of 1 GiB or more on 2+ cores; --out uses 1)', 'auto')
     .action(async (file: string, o: DecodeOptions) => {
       const r = await runDecode(file, o);
       if (o.stats) process.stderr.write(`${JSON.stringify({ ...r.stats, ...(r.sink ? { outputs: r.sink.outputs } : {}) })}\n`);

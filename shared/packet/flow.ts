@@ -160,6 +160,14 @@ export class FlowTable {
     this.opts = { ...DEFAULT_FLOW_OPTIONS, ...opts };
   }
 
+  /**
+   * The flow key's hash (symmetric: both directions of a conversation get the same value, 30 bits). The sensor's
+   * threads shard flows by it (sensor.ts `shard`).
+   */
+  keyOf(t: Tuple, vni: number, vlans: readonly number[], vlanCount: number): number {
+    return this.keyHash(t, vni, vlans, vlanCount > MAX_FLOW_VLANS ? MAX_FLOW_VLANS : vlanCount);
+  }
+
   private keyHash(t: Tuple, vni: number, vlans: readonly number[], vlanCount: number): number {
     const icmp = isIcmpProto(t.proto);
     const sp = icmp ? icmpKeyPorts(t.proto, t.icmpType, t.icmpCode) : t.srcPort;
@@ -190,11 +198,11 @@ export class FlowTable {
 
   /**
    * Finds or creates the flow of this packet and accounts it (packets, bytes, flags, state). `lastDir` tells the
-   * packet's direction afterwards.
+   * packet's direction afterwards. `hash`: the packet's `keyOf()` when the caller already has it.
    */
-  packet(t: Tuple, vni: number, vlans: readonly number[], vlanCount: number, now: number, carrier = false): Flow {
+  packet(t: Tuple, vni: number, vlans: readonly number[], vlanCount: number, now: number, carrier = false, hash = -1): Flow {
     const vc = vlanCount > MAX_FLOW_VLANS ? MAX_FLOW_VLANS : vlanCount;
-    const h = this.keyHash(t, vni, vlans, vc);
+    const h = hash >= 0 ? hash : this.keyHash(t, vni, vlans, vc);
     let f = this.buckets.get(h) ?? null;
     let dir = -1;
     while (f !== null) {

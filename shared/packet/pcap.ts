@@ -67,6 +67,20 @@ export class PcapReader {
     this.parse();
   }
 
+  /**
+   * Reads the next chunk straight into the reader's own buffer (no copy, unlike push): `read(buf, off, len)` fills
+   * at most `len` bytes at `off` and returns how many it read, 0 at the end of input. Returns that count.
+   */
+  pull(read: (buf: Uint8Array, off: number, len: number) => number, size = 1 << 20): number {
+    this.reserve(size);
+    const n = read(this.buf, this.fill, size);
+    if (n > 0) {
+      this.fill += n;
+      this.parse();
+    }
+    return n;
+  }
+
   /** Call at end of input: leftover bytes mean a record was cut. Returns the number of dangling bytes. */
   finish(): number {
     if (this.format === enum_.unknown && this.fill - this.start > 0) throw new PcapFormatError('not a pcap or pcapng file (short header)');
@@ -79,13 +93,20 @@ export class PcapReader {
   }
 
   private append(chunk: Uint8Array): void {
+    this.reserve(chunk.length);
+    this.buf.set(chunk, this.fill);
+    this.fill += chunk.length;
+  }
+
+  /** Makes room for `n` more bytes after `fill` (moves the unparsed rest to the front, or grows). */
+  private reserve(n: number): void {
     const avail = this.fill - this.start;
-    if (this.fill + chunk.length > this.buf.length) {
-      if (avail + chunk.length <= this.buf.length) {
+    if (this.fill + n > this.buf.length) {
+      if (avail + n <= this.buf.length) {
         this.buf.copyWithin(0, this.start, this.fill);
       } else {
         let size = this.buf.length;
-        while (size < avail + chunk.length) size *= 2;
+        while (size < avail + n) size *= 2;
         const nb = new Uint8Array(size);
         nb.set(this.buf.subarray(this.start, this.fill));
         this.buf = nb;
@@ -94,8 +115,6 @@ export class PcapReader {
       this.fill = avail;
       this.start = 0;
     }
-    this.buf.set(chunk, this.fill);
-    this.fill += chunk.length;
   }
 
   private u32(i: number, le = this.le): number {

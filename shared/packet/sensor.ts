@@ -10,6 +10,7 @@ import { type EveRecord, type VniLookup, eveAnomaly, eveFlow, eveHeader } from '
 import { type Flow, type FlowEndReasonName, FlowTable, type FlowTableOptions } from './flow.ts';
 import { DEFAULT_REASSEMBLY_OPTIONS, ReassemblyBudget, type ReassemblyOptions, TcpStream } from './reassembly.ts';
 import { type DecodeResult, LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
+import { AnomalyThrottle, type ShardSink } from './shard.ts';
 
 /** Builds the per-flow stream parser (HTTP/TLS/DNS-over-TCP detection by content). */
 export type ParsingStream = StreamParser & { readonly protocol?: string | null };
@@ -31,6 +32,13 @@ export interface SensorOptions {
   /** Anomaly records per (source, code) per window; the rest are counted, not logged. */
   anomalyBurst?: number;
   anomalyWindowSec?: number;
+  /**
+   * One of `count` threads decoding the same capture (shard.ts): this sensor sees every packet but tracks only the
+   * flows whose key hash modulo `count` is `index`, and reports its records (unthrottled, with their packet and
+   * flow serial) to `sink` instead of the emit callback. Thread 0 also counts the packets and their layers, and
+   * logs the anomalies of packets without a flow.
+   */
+  shard?: { index: number; count: number; sink: ShardSink };
 }
 
 export interface SensorStats {
@@ -72,7 +80,10 @@ export class Sensor {
   private readonly layerCounts = new Float64Array(MAX_LAYERS + 16);
   private readonly anomalyCounts = new Map<AnomalyCode, number>();
   private readonly recordCounts = new Map<string, number>();
-  private readonly throttle = new Map<string, { window: number; n: number }>();
+  private readonly throttle: AnomalyThrottle;
+  private readonly shard: { index: number; count: number; sink: ShardSink } | null;
+  /** The packet the records being made belong to (shard mode): the packet count, plus one at the end of input. */
+  private evPkt = 0;
   private lastExpire = 0;
   private now = 0;
   private curFlow: Flow | null = null;
@@ -81,12 +92,13 @@ export class Sensor {
   decoded = 0;
   truncated = 0;
   tunnelled = 0;
-  suppressed = 0;
   internalErrors = 0;
 
   constructor(emit: (r: EveRecord) => void, opts: SensorOptions = {}) {
     this.emit = emit;
     this.opts = opts;
+    this.shard = opts.shard ?? null;
+    this.throttle = new AnomalyThrottle(opts.anomalyBurst ?? 10, opts.anomalyWindowSec ?? 60);
     this.budget = new ReassemblyBudget(opts.reassemblyMemcap);
     this.reOpts = { ...DEFAULT_REASSEMBLY_OPTIONS, ...opts.reassembly };
     this.flows = new FlowTable((f, reason, final) => this.flowEnded(f, reason, final), opts.flow);
@@ -95,6 +107,10 @@ export class Sensor {
   /** One captured frame (pcap mode). */
   frame(buf: Uint8Array, off: number, len: number, linkType: number, tsMicros: number): void {
     this.begin(len, tsMicros);
+    if (this.shard !== null) {
+      this.shardFrame(buf, off, len, linkType);
+      return;
+    }
     try {
       this.dec.decodeFrame(buf, off, off + len, linkType);
       this.after(buf);
@@ -115,6 +131,70 @@ export class Sensor {
     }
   }
 
+  /** Anomaly records suppressed by the rate limit. */
+  get suppressed(): number {
+    return this.throttle.suppressed;
+  }
+
+  private shardFrame(buf: Uint8Array, off: number, len: number, linkType: number): void {
+    try {
+      this.dec.decodeFrame(buf, off, off + len, linkType);
+    } catch {
+      // every thread decodes every packet: thread 0 counts it
+      if ((this.shard as { index: number }).index === 0) this.internalError();
+      return;
+    }
+    try {
+      this.afterShard(buf);
+    } catch {
+      this.internalError();
+    }
+  }
+
+  /** after() for one thread of several: the same steps, for this thread's flows only. */
+  private afterShard(buf: Uint8Array): void {
+    const sh = this.shard as { index: number; count: number; sink: ShardSink };
+    const d = this.dec;
+    const r: DecodeResult = d.r;
+    const first = sh.index === 0;
+    if (first) {
+      for (let i = 0; i < r.layerCount; i++) {
+        const k = r.layers[i] as LayerKind;
+        this.layerCounts[k] = (this.layerCounts[k] as number) + 1;
+      }
+      if (r.truncated) this.truncated++;
+      if (d.encapDepth > 0) this.tunnelled++;
+    }
+    const ts = this.now;
+    const fl = this.flows;
+    if (d.outer.family !== 0 && this.opts.logTunnelCarriers !== false) {
+      const h = fl.keyOf(d.outer, -1, d.eth.vlanIds, 0);
+      if (h % sh.count === sh.index) {
+        const created = fl.created;
+        const cf = fl.packet(d.outer, -1, d.eth.vlanIds, 0, ts, true, h);
+        if (fl.created !== created) sh.sink.created(this.evPkt, 0, cf.serial, cf.hash);
+      }
+    }
+    let f: Flow | null = null;
+    const t = d.tuple;
+    if (t.family !== 0) {
+      if (first) this.decoded++;
+      const h = fl.keyOf(t, d.vni, d.eth.vlanIds, d.eth.vlanCount);
+      // another thread's flow: its packet, anomalies and payload are that thread's
+      if (h % sh.count !== sh.index) return;
+      const created = fl.created;
+      f = fl.packet(t, d.vni, d.eth.vlanIds, d.eth.vlanCount, ts, false, h);
+      if (fl.created !== created) sh.sink.created(this.evPkt, 1, f.serial, f.hash);
+    } else if (!first) {
+      return;
+    }
+    this.curFlow = f;
+    for (let i = 0; i < r.anomalyCount; i++) this.anomaly(r.anomalies[i] as AnomalyCode, f, t);
+    if (f === null || t.noL4) return;
+    if (t.proto === IpProto.tcp) this.tcp(f, buf);
+    else if (t.proto === IpProto.udp && d.payloadLen > 0) this.udp(f, t, buf);
+  }
+
   private internalError(): void {
     this.internalErrors++;
     this.countAnomaly('internal.decoder_exception');
@@ -122,6 +202,7 @@ export class Sensor {
 
   private begin(len: number, ts: number): void {
     this.packets++;
+    this.evPkt = this.packets;
     this.bytes += len;
     if (ts > this.now) this.now = ts;
     // the sweep only frees memory and logs idle flows; a packet of an idle flow ends it exactly (FlowTable.packet)
@@ -207,7 +288,7 @@ export class Sensor {
     const dns = decodeDns(buf, d.payloadOff, end, (code) => this.anomaly(code, f, null));
     if (dns === null) return;
     this.ext(f).appProto = 'dns';
-    this.record(this.app(f, 'dns', dns, this.flows.lastDir === 1));
+    this.record(this.app(f, 'dns', dns, this.flows.lastDir === 1), f.serial);
   }
 
   /** An app-layer record: the flow's header, then the body under its event type's key (`http`, `tls`, `dns`). */
@@ -219,13 +300,13 @@ export class Sensor {
 
   private sinkFor(f: Flow): AppSink {
     return {
-      http: (tx: EveHttp) => this.record(this.app(f, 'http', tx, false)),
+      http: (tx: EveHttp) => this.record(this.app(f, 'http', tx, false), f.serial),
       tls: (tls: EveTls) => {
-        this.record(this.app(f, 'tls', tls, false));
+        this.record(this.app(f, 'tls', tls, false), f.serial);
         const e = f.ext as FlowExt | null;
         if (e) e.tlsDone = true;
       },
-      dns: (dns: EveDns, dir: Direction) => this.record(this.app(f, 'dns', dns, dir === 1)),
+      dns: (dns: EveDns, dir: Direction) => this.record(this.app(f, 'dns', dns, dir === 1), f.serial),
       anomaly: (code, _dir) => this.anomaly(code, f, null),
     };
   }
@@ -233,25 +314,25 @@ export class Sensor {
   private anomaly(code: AnomalyCode, f: Flow | null, _t: Tuple | null): void {
     this.countAnomaly(code);
     // per-source throttle (Zeek's weird rate limiting): the key is built only when an anomaly happens
-    const burst = this.opts.anomalyBurst ?? 10;
-    const win = (this.opts.anomalyWindowSec ?? 60) * 1e6;
     const src = f ? `${f.vni}|${f.src.join('.')}` : `${this.dec.vni}|-`;
     const key = `${src}|${code}`;
-    const w = Math.floor(this.now / win);
-    let th = this.throttle.get(key);
-    if (!th || th.window !== w) {
-      if (this.throttle.size > 100_000) this.throttle.clear();
-      th = { window: w, n: 0 };
-      this.throttle.set(key, th);
-    }
-    if (++th.n > burst) {
-      this.suppressed++;
+    const w = this.throttle.window(this.now);
+    if (this.shard !== null) {
+      // several threads: the merger applies the limit, in the merged order (shard.ts)
+      const rec = eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed });
+      this.shard.sink.record(rec, this.evPkt, f ? f.serial : -1, false, key, w);
       return;
     }
-    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed }));
+    if (!this.throttle.allow(key, w)) return;
+    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed }), f ? f.serial : -1);
   }
 
-  private record(rec: EveRecord): void {
+  /** `serial`: the record's flow (shard mode), -1 when none; `last`: the flow's final record. */
+  private record(rec: EveRecord, serial: number, last = false): void {
+    if (this.shard !== null) {
+      this.shard.sink.record(rec, this.evPkt, serial, last, null, 0);
+      return;
+    }
     this.recordCounts.set(rec.event_type, (this.recordCounts.get(rec.event_type) ?? 0) + 1);
     this.emit(rec);
   }
@@ -267,7 +348,7 @@ export class Sensor {
       this.curFlow = saved;
     }
     if (reason === 'forced') this.countAnomaly('flow.memcap_evicted');
-    this.record(eveFlow(f, reason, { mirror: this.opts.mirror, seed: this.opts.communityIdSeed }));
+    this.record(eveFlow(f, reason, { mirror: this.opts.mirror, seed: this.opts.communityIdSeed }), f.serial, final);
   }
 
   /** Wall-clock tick for a live sensor: idle flows end even when no packet arrives. */
@@ -284,6 +365,7 @@ export class Sensor {
 
   /** End of input: every flow is logged (reason shutdown). */
   finish(): void {
+    this.evPkt = this.packets + 1;
     this.flows.flush();
   }
 
