@@ -7,6 +7,7 @@ import type { AwsRanges } from './aws-ranges.ts';
 import { isPrivateIp, parseIp, type ParsedIp } from './ip.ts';
 import type { EniInfo, Inventory } from './inventory.ts';
 import { protocolName, tcpFlagNames } from './protocols.ts';
+import { SlotCache } from '../flowlog/parse.ts';
 
 /** The record fields enrichment reads (lake column names; null for `-` or absent). */
 export interface EnrichInput {
@@ -20,6 +21,9 @@ export interface EnrichInput {
   pkt_dst_aws_service: string | null;
   protocol: number | null;
   tcp_flags: number | null;
+  /** interner slots of srcaddr and dstaddr (flowlog/parse.ts lastTokenSlot()), when the caller has them */
+  srcaddr_slot?: number;
+  dstaddr_slot?: number;
 }
 
 export interface SideEnrichment {
@@ -94,6 +98,10 @@ export class Enricher {
   /** one frozen SideEnrichment per (ENI, service) so its encoded bytes are computed once */
   private readonly sides = new Map<EniInfo | undefined, Map<string | null, SideEnrichment>>();
 
+  /** the same, by interner slot: an array read instead of a Map lookup for addresses seen before */
+  private readonly addrSlots = new SlotCache<AddrInfo>();
+  private readonly addrOf = (a: string): AddrInfo => this.addr(a);
+
   constructor(inventory: Inventory, ranges: AwsRanges | undefined) {
     this.inventory = inventory;
     this.ranges = ranges;
@@ -138,8 +146,8 @@ export class Enricher {
     // the real endpoints: packet-level addresses when the record has them (NAT gateway, TGW, EKS pods)
     const srcReal = r.pkt_srcaddr ?? srcAddr;
     const dstReal = r.pkt_dstaddr ?? dstAddr;
-    const sA = srcAddr === null ? undefined : this.addr(srcAddr);
-    const dA = dstAddr === null ? undefined : this.addr(dstAddr);
+    const sA = srcAddr === null ? undefined : r.srcaddr_slot !== undefined ? this.addrSlots.get(srcAddr, r.srcaddr_slot, this.addrOf) : this.addr(srcAddr);
+    const dA = dstAddr === null ? undefined : r.dstaddr_slot !== undefined ? this.addrSlots.get(dstAddr, r.dstaddr_slot, this.addrOf) : this.addr(dstAddr);
     const sR = srcReal === srcAddr ? sA : srcReal === null ? undefined : this.addr(srcReal);
     const dR = dstReal === dstAddr ? dA : dstReal === null ? undefined : this.addr(dstReal);
     let srcEni = sA?.eni ?? sR?.eni;

@@ -370,6 +370,8 @@ async function ingestText(
       const srcSlot = lastTokenSlot();
       const dst = (enrichIn.dstaddr = tokenString(view, P.dstaddr));
       const dstSlot = lastTokenSlot();
+      enrichIn.srcaddr_slot = srcSlot;
+      enrichIn.dstaddr_slot = dstSlot;
       // packet-level addresses usually equal the record's: reuse the string instead of decoding again
       enrichIn.pkt_srcaddr = sameToken(view, P.pkt_srcaddr, P.srcaddr) ? enrichIn.srcaddr : tokenString(view, P.pkt_srcaddr);
       enrichIn.pkt_dstaddr = sameToken(view, P.pkt_dstaddr, P.dstaddr) ? enrichIn.dstaddr : tokenString(view, P.pkt_dstaddr);

@@ -347,11 +347,11 @@ export function lastTokenSlot(): number {
  * A value per interned string, kept by interner slot: a hit is one array read and an identity comparison instead of
  * a Map lookup keyed by the string. Misses (a first sight, or a slot taken over by another string) call `compute`.
  */
-export class SlotCache {
+export class SlotCache<T = number> {
   private readonly keys: (string | undefined)[] = new Array<string | undefined>(INTERNER_SLOTS).fill(undefined);
-  private readonly values = new Int32Array(INTERNER_SLOTS);
+  private readonly values: T[] = new Array<T>(INTERNER_SLOTS);
 
-  get(str: string, slot: number, compute: (s: string) => number): number {
+  get(str: string, slot: number, compute: (s: string) => T): T {
     if (this.keys[slot] === str) return this.values[slot]!;
     const v = compute(str);
     this.keys[slot] = str;

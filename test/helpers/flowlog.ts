@@ -7,7 +7,7 @@ import { AwsRanges, type IpRangesDocument } from '../../shared/enrich/aws-ranges
 import { FlowBatch } from '../../shared/flowlog/batch.ts';
 import { RowBlockTables } from '../../shared/flowlog/lake-rows.ts';
 import { RowBlockBuilder, type RowBlock } from '../../shared/flowlog/rows.ts';
-import { FlowLogParser, tokenString, type ParseStats } from '../../shared/flowlog/parse.ts';
+import { FlowLogParser, lastTokenSlot, tokenString, type ParseStats } from '../../shared/flowlog/parse.ts';
 import type { FlowLogFormat } from '../../shared/flowlog/format.ts';
 import type { FlowRecord } from '../../shared/flowlog/record.ts';
 import { FLOW_LOG_FIELDS } from '../../shared/flowlog/fields.ts';
@@ -46,10 +46,17 @@ export function parseRows(
         const t = v.format.positionOfField[COL_POS.get(c)!]!;
         return t < 0 || Number.isNaN(v.nums[t]!) ? null : v.nums[t]!;
       };
+      // addresses with their interner slots, as the ingest passes them
+      const srcaddr = s('srcaddr');
+      const srcaddr_slot = lastTokenSlot();
+      const dstaddr = s('dstaddr');
+      const dstaddr_slot = lastTokenSlot();
       const enr = enricher.enrich({
         interface_id: s('interface_id'),
-        srcaddr: s('srcaddr'),
-        dstaddr: s('dstaddr'),
+        srcaddr,
+        dstaddr,
+        srcaddr_slot,
+        dstaddr_slot,
         pkt_srcaddr: s('pkt_srcaddr'),
         pkt_dstaddr: s('pkt_dstaddr'),
         flow_direction: s('flow_direction'),
