@@ -152,6 +152,11 @@ export class FlowTable {
   evicted = 0;
   /** Direction of the last looked-up packet: 0 to_server, 1 to_client. */
   lastDir: 0 | 1 = 0;
+  /**
+   * The last tunnel carrier flow looked up (null once it ended): a mirror target receives every packet on a handful
+   * of carrier flows, so checking this one first skips the hash and the bucket walk for nearly all of them.
+   */
+  private lastCarrier: Flow | null = null;
   private readonly opts: FlowTableOptions;
   private readonly onEnd: FlowEndFn;
 
@@ -202,13 +207,25 @@ export class FlowTable {
    */
   packet(t: Tuple, vni: number, vlans: readonly number[], vlanCount: number, now: number, carrier = false, hash = -1): Flow {
     const vc = vlanCount > MAX_FLOW_VLANS ? MAX_FLOW_VLANS : vlanCount;
-    const h = hash >= 0 ? hash : this.keyHash(t, vni, vlans, vc);
-    let f = this.buckets.get(h) ?? null;
+    let f: Flow | null = null;
     let dir = -1;
-    while (f !== null) {
-      dir = this.match(f, t, vni, vlans, vc);
-      if (dir >= 0) break;
-      f = f.nextInBucket;
+    let h = hash;
+    const lc = carrier ? this.lastCarrier : null;
+    if (lc !== null) {
+      dir = this.match(lc, t, vni, vlans, vc);
+      if (dir >= 0) {
+        f = lc;
+        h = lc.hash;
+      }
+    }
+    if (f === null) {
+      if (h < 0) h = this.keyHash(t, vni, vlans, vc);
+      f = this.buckets.get(h) ?? null;
+      while (f !== null) {
+        dir = this.match(f, t, vni, vlans, vc);
+        if (dir >= 0) break;
+        f = f.nextInBucket;
+      }
     }
     if (f !== null && now - f.lastMicros > this.idleTimeout(f) * 1e6) {
       // idle past its timeout but not swept yet: it ends here, and this packet starts a new flow
@@ -235,6 +252,7 @@ export class FlowTable {
     this.lastDir = dir as 0 | 1;
     account(f, t, dir as 0 | 1, now);
     this.touch(f);
+    if (carrier) this.lastCarrier = f;
     return f;
   }
 
@@ -304,6 +322,7 @@ export class FlowTable {
   }
 
   private end(f: Flow, reason: FlowEndReasonName): void {
+    if (this.lastCarrier === f) this.lastCarrier = null;
     this.onEnd(f, reason, true);
     // bucket unlink
     let p = this.buckets.get(f.hash) ?? null;
