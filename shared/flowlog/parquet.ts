@@ -50,7 +50,8 @@ export const LAKE_PARQUET_SCHEMA: readonly SchemaElement[] = [
 
 // ---- per-thread scratch -------------------------------------------------------------------------------------------
 
-let body = new Uint8Array(1 << 20); // one page, uncompressed
+let body = new Uint8Array(1 << 20); // a data page, uncompressed
+let dictBody = new Uint8Array(1 << 18); // a dictionary page, uncompressed
 let idx = new Int32Array(1 << 15); // dictionary index of each non-NULL value
 let table = new Int32Array(1 << 16); // open addressing: dictionary index + 1, 0 = empty
 let dictI32 = new Int32Array(1 << 15);
@@ -318,7 +319,8 @@ function putI64(b: Uint8Array, pos: number, v: number): number {
 
 /** the dictionary page's PLAIN values into body */
 function putDictionary(c: RawColumn, d: Dict): number {
-  const b = ensureBody(d.bytes);
+  if (dictBody.length < d.bytes) dictBody = new Uint8Array(Math.max(d.bytes, 2 * dictBody.length));
+  const b = dictBody;
   let pos = 0;
   if (c.kind === 'int32') {
     b.set(new Uint8Array(dictI32.buffer, 0, 4 * d.size));
@@ -362,26 +364,34 @@ function putPlainValues(b: Uint8Array, pos: number, c: RawColumn): number {
 
 // ---- pages and column chunks --------------------------------------------------------------------------------------
 
-/** Compresses body[0, len) and appends the page (header, then compressed bytes); returns the uncompressed size. */
+/**
+ * Column chunks smaller than this are written uncompressed: zstd costs ~30 µs per call even on a few bytes, its
+ * frame header outweighs any gain on them, and a part has dozens of such chunks (all-NULL and constant columns).
+ */
+const COMPRESS_MIN_BYTES = 512;
+
+/** Appends a page (header, then its bytes, zstd-compressed when asked); returns the uncompressed size. */
 function writePage(
+  page: Uint8Array,
   len: number,
+  compress: boolean,
   header: { type: 'DICTIONARY_PAGE'; values: number } | { type: 'DATA_PAGE'; values: number; encoding: Encoding },
 ): number {
-  const compressed = zstdCompressSync(body.subarray(0, len), zstdOptions);
+  const bytes = compress ? zstdCompressSync(page.subarray(0, len), zstdOptions) : page.subarray(0, len);
   const start = out.offset;
   if (header.type === 'DICTIONARY_PAGE') {
     writePageHeader(out, {
-      type: 'DICTIONARY_PAGE', uncompressed_page_size: len, compressed_page_size: compressed.length,
+      type: 'DICTIONARY_PAGE', uncompressed_page_size: len, compressed_page_size: bytes.length,
       dictionary_page_header: { num_values: header.values, encoding: 'PLAIN' },
     });
   } else {
     writePageHeader(out, {
-      type: 'DATA_PAGE', uncompressed_page_size: len, compressed_page_size: compressed.length,
+      type: 'DATA_PAGE', uncompressed_page_size: len, compressed_page_size: bytes.length,
       data_page_header: { num_values: header.values, encoding: header.encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
     });
   }
   const headerBytes = out.offset - start;
-  out.appendBytes(compressed);
+  out.appendBytes(bytes);
   return headerBytes + len;
 }
 
@@ -420,11 +430,7 @@ function writeColumn(c: RawColumn, spec: LakeColumn): ColumnChunk {
   else if (c.kind === 'utf8') dict = dictUtf8(c);
   if (dict !== undefined && dict.bytes > DICTIONARY_LIMIT) dict = undefined;
 
-  if (dict !== undefined) {
-    dictionaryOffset = BigInt(out.offset);
-    uncompressed += writePage(putDictionary(c, dict), { type: 'DICTIONARY_PAGE', values: dict.size });
-  }
-  const dataOffset = BigInt(out.offset);
+  const dictLength = dict !== undefined ? putDictionary(c, dict) : 0;
   let encoding: Encoding = 'PLAIN';
   let b: Uint8Array;
   let pos: number;
@@ -441,14 +447,21 @@ function writeColumn(c: RawColumn, spec: LakeColumn): ColumnChunk {
     pos = putDefinitionLevels(b, 0, c);
     pos = putPlainValues(b, pos, c);
   }
-  uncompressed += writePage(pos, { type: 'DATA_PAGE', values: n, encoding });
+  // one codec per column chunk: both pages compressed, or (tiny chunks) neither
+  const compress = dictLength + pos >= COMPRESS_MIN_BYTES;
+  if (dict !== undefined) {
+    dictionaryOffset = BigInt(out.offset);
+    uncompressed += writePage(dictBody, dictLength, compress, { type: 'DICTIONARY_PAGE', values: dict.size });
+  }
+  const dataOffset = BigInt(out.offset);
+  uncompressed += writePage(b, pos, compress, { type: 'DATA_PAGE', values: n, encoding });
 
   const encodings: Encoding[] = dict !== undefined ? ['PLAIN', 'RLE', 'RLE_DICTIONARY'] : ['PLAIN', 'RLE'];
   const meta: ColumnMetaData = {
     type: element.type!,
     encodings,
     path_in_schema: [spec.name],
-    codec: 'ZSTD',
+    codec: compress ? 'ZSTD' : 'UNCOMPRESSED',
     num_values: BigInt(n),
     total_uncompressed_size: BigInt(uncompressed),
     total_compressed_size: BigInt(out.offset - chunkStart),
