@@ -472,6 +472,48 @@ function writeColumn(c: RawColumn, spec: LakeColumn): ColumnChunk {
   return { file_offset: BigInt(chunkStart), meta_data: meta };
 }
 
+const asBytes = (a: Uint8Array | Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/**
+ * An earlier string column with exactly the same values as column i (pkt_srcaddr is srcaddr, pkt_dstaddr is
+ * dstaddr on most ENIs), or -1. Compared with native memcmp; only the address columns are candidates.
+ */
+function twinOf(raw: RawBatch, i: number): number {
+  const c = raw.columns[i]!;
+  const j = TWIN_CANDIDATE[i]!;
+  if (c.kind !== 'utf8' || j < 0) return -1;
+  const d = raw.columns[j]!;
+  if (d.kind !== 'utf8' || d.nullCount !== c.nullCount || d.data.length !== c.data.length) return -1;
+  if (Buffer.compare(asBytes(d.data), asBytes(c.data)) !== 0 || Buffer.compare(asBytes(d.offsets), asBytes(c.offsets)) !== 0) return -1;
+  if ((d.valid === undefined) !== (c.valid === undefined)) return -1;
+  if (d.valid !== undefined && Buffer.compare(d.valid.subarray(0, (c.length + 7) >> 3), c.valid!.subarray(0, (c.length + 7) >> 3)) !== 0) return -1;
+  return j;
+}
+
+/** per lake column: the earlier column it is often identical to (-1: none) */
+const TWIN_CANDIDATE = LAKE_COLUMNS.map((c) => {
+  const of = c.name === 'pkt_srcaddr' ? 'srcaddr' : c.name === 'pkt_dstaddr' ? 'dstaddr' : undefined;
+  return of === undefined ? -1 : LAKE_COLUMNS.findIndex((x) => x.name === of);
+});
+
+/** A column chunk that repeats an earlier one byte for byte: its pages are copied, its metadata re-pointed. */
+function copyColumn(from: ColumnChunk, spec: LakeColumn): ColumnChunk {
+  const m = from.meta_data!;
+  const start = Number(from.file_offset);
+  const pages = out.getBytes().slice(start, start + Number(m.total_compressed_size));
+  const shift = BigInt(out.offset - start);
+  out.appendBytes(pages);
+  return {
+    file_offset: BigInt(start) + shift,
+    meta_data: {
+      ...m,
+      path_in_schema: [spec.name],
+      data_page_offset: m.data_page_offset + shift,
+      dictionary_page_offset: m.dictionary_page_offset === undefined ? undefined : m.dictionary_page_offset + shift,
+    },
+  };
+}
+
 /**
  * One part as a Parquet file. The raw batch's buffers are only read (the caller gives them back to its pool).
  * Columns must be in LAKE_COLUMNS order, all of the batch's length.
@@ -488,7 +530,8 @@ export function rawBatchToParquet(raw: RawBatch): Uint8Array {
   let totalBytes = 0n;
   for (const [i, c] of raw.columns.entries()) {
     if (c.length !== raw.length) throw new Error(`lake column ${LAKE_COLUMNS[i]!.name} has ${c.length} values, the part ${raw.length}`);
-    const chunk = writeColumn(c, LAKE_COLUMNS[i]!);
+    const twin = c.kind === 'utf8' ? twinOf(raw, i) : -1;
+    const chunk = twin >= 0 ? copyColumn(columns[twin]!, LAKE_COLUMNS[i]!) : writeColumn(c, LAKE_COLUMNS[i]!);
     totalBytes += chunk.meta_data!.total_uncompressed_size;
     columns.push(chunk);
   }
