@@ -297,36 +297,83 @@ export class FlowLogParser {
  * Interns short byte strings: flow logs repeat the same ENIs, addresses, regions and actions millions of times, so
  * a hash of the bytes finds the string made last time (verified byte by byte) instead of allocating a new one.
  */
+/**
+ * Byte ranges → shared JS strings. Two-way set associative (a string may sit in its slot or the slot's neighbour),
+ * so two strings that hash to the same slot do not evict each other on every alternate line; hashed four bytes at a
+ * time through a DataView of the current buffer.
+ */
+const SLOT_BYTES = 32;
+
 class Interner {
   private readonly mask: number;
   private readonly hashes: Int32Array;
   private readonly strings: (string | undefined)[];
+  /** which of a pair was filled last (the other is replaced next) */
+  private readonly recent: Uint8Array;
   /** the slot of the string get() returned last */
   slot = 0;
+  private buf: Uint8Array | undefined;
+  private view: DataView = new DataView(new ArrayBuffer(0));
   constructor(bits = 16) {
     this.mask = (1 << bits) - 1;
     this.hashes = new Int32Array(1 << bits);
     this.strings = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.recent = new Uint8Array(1 << (bits - 1));
+    this.bytes = new Uint8Array(SLOT_BYTES << bits);
+    this.bytesView = new DataView(this.bytes.buffer);
+  }
+  /** the bytes of each slot's string (up to SLOT_BYTES; longer strings compare by character) */
+  private readonly bytes: Uint8Array;
+  private readonly bytesView: DataView;
+  private same(slot: number, cur: string, dv: DataView, buf: Uint8Array, s: number, e: number): boolean {
+    const n = e - s;
+    if (cur.length !== n) return false;
+    if (n > SLOT_BYTES) {
+      for (let i = 0; i < n; i++) if (cur.charCodeAt(i) !== buf[s + i]) return false;
+      return true;
+    }
+    const bv = this.bytesView;
+    const base = slot * SLOT_BYTES;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) if (bv.getInt32(base + i, true) !== dv.getInt32(s + i, true)) return false;
+    const b = this.bytes;
+    for (; i < n; i++) if (b[base + i] !== buf[s + i]) return false;
+    return true;
   }
   get(buf: Uint8Array, s: number, e: number): string {
-    let h = 0x811c9dc5 | 0;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    const slot = (h ^ (h >>> 16)) & this.mask;
-    this.slot = slot;
-    const cur = this.strings[slot];
-    if (cur !== undefined && this.hashes[slot] === h && cur.length === e - s) {
-      let same = true;
-      for (let i = 0; i < cur.length; i++) {
-        if (cur.charCodeAt(i) !== buf[s + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return cur;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const dv = this.view;
+    let h = (0x811c9dc5 ^ (e - s)) | 0;
+    let i = s;
+    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 0x01000193);
+    for (; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    h ^= h >>> 16;
+    const a = h & this.mask;
+    const b = a ^ 1;
+    const strings = this.strings;
+    const hashes = this.hashes;
+    let cur = strings[a];
+    if (cur !== undefined && hashes[a] === h && this.same(a, cur, dv, buf, s, e)) {
+      this.slot = a;
+      return cur;
+    }
+    cur = strings[b];
+    if (cur !== undefined && hashes[b] === h && this.same(b, cur, dv, buf, s, e)) {
+      this.slot = b;
+      return cur;
     }
     const str = e - s > 64 ? latin1.decode(buf.subarray(s, e)) : String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
-    this.hashes[slot] = h;
-    this.strings[slot] = str;
+    // an empty slot of the pair, else the one not filled last
+    const pair = a >> 1;
+    const slot = strings[a] === undefined ? a : strings[b] === undefined ? b : this.recent[pair] === (a & 1) ? b : a;
+    this.recent[pair] = slot & 1;
+    hashes[slot] = h;
+    strings[slot] = str;
+    if (e - s <= SLOT_BYTES) this.bytes.set(buf.subarray(s, e), slot * SLOT_BYTES);
+    this.slot = slot;
     return str;
   }
 }
