@@ -131,7 +131,20 @@ export class Enricher {
     return info;
   }
 
+  private lastEni: EniInfo | undefined;
+  private lastService: string | null = null;
+  private lastSide: SideEnrichment = EMPTY_SIDE;
+
   private side(eni: EniInfo | undefined, service: string | null): SideEnrichment {
+    // consecutive calls (src then dst, record after record) often ask for the same side
+    if (eni === this.lastEni && service === this.lastService) return this.lastSide;
+    this.lastEni = eni;
+    this.lastService = service;
+    return (this.lastSide = this.sideOf(eni, service));
+  }
+
+  private sideOf(eni: EniInfo | undefined, service: string | null): SideEnrichment {
+    if (eni === undefined && service === null) return EMPTY_SIDE;
     let byService = this.sides.get(eni);
     if (!byService) this.sides.set(eni, (byService = new Map()));
     let s = byService.get(service);
