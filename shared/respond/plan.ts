@@ -226,29 +226,44 @@ export function planBlock(req: BlockRequest, nacls: readonly NaclView[], state: 
           summary: req.summary,
         };
 
-        // an allow-all rule numbered below the slot would match first: the deny would be dead weight in the quota
-        const slot = free ?? lo;
-        const shadow = shadowingAllows(nacl, egress, slot, cidr)[0];
-        if (shadow && (free !== undefined || !policy.replaceOldest)) {
-          plan.skipped.push({ code: 'nacl.shadowed', cidr: text, naclId: nacl.naclId, egress, detail: `allow rule ${shadow.ruleNumber} (${cidrText(shadow)}, all protocols) is evaluated before rule ${slot}; lower responder.ruleBand` });
-          continue;
-        }
+        // An allow-all rule numbered below the slot we write would match first: the deny would never apply, and
+        // would be dead weight in the quota. The slot is the free number for a Create and the victim's number for a
+        // Replace, so each is checked where it is written (a shadowed Replace would also evict a deny that works).
+        const shadowAt = (slot: number): { rule: NaclEntry; slot: number } | undefined => {
+          const rule = shadowingAllows(nacl, egress, slot, cidr)[0];
+          return rule && { rule, slot };
+        };
+        let shadowed: { rule: NaclEntry; slot: number } | undefined;
 
         if (!quotaFull && !maxFull && free !== undefined) {
-          record.ruleNumber = free;
-          plan.steps.push({ call: { call: 'CreateNetworkAclEntry', input: entryInput(nacl.naclId, free, egress, cidr) }, adds: record });
-          nacl.entries.push({ ruleNumber: free, egress, action: 'deny', protocol: '-1', cidr });
-          records.push(record);
-          continue;
+          shadowed = shadowAt(free);
+          if (!shadowed) {
+            record.ruleNumber = free;
+            plan.steps.push({ call: { call: 'CreateNetworkAclEntry', input: entryInput(nacl.naclId, free, egress, cidr) }, adds: record });
+            nacl.entries.push({ ruleNumber: free, egress, action: 'deny', protocol: '-1', cidr });
+            records.push(record);
+            continue;
+          }
         }
-
+        // Full, or every free number is shadowed (shadowing only grows with the number, so the lowest free one
+        // decides): for this CIDR the NACL is full either way. Deciding both alike keeps one plan a fixpoint: a CIDR
+        // skipped while a shadowed slot was free would otherwise evict a block in the next event, once later CIDRs
+        // of the same request had taken the last free numbers.
         if (policy.replaceOldest) {
           // oldest-expiring first; when the family quota binds, only a same-family entry frees a slot
           const victims = owned()
             .filter((r) => !quotaFull || tryParseCidr(r.cidr)?.family === cidr.family)
             .filter((r) => Date.parse(r.expiresAt) < Date.parse(expiresAt))
             .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || a.ruleNumber - b.ruleNumber);
-          const victim = victims[0];
+          let victim: BlockRecord | undefined;
+          for (const r of victims) {
+            const s = shadowAt(r.ruleNumber);
+            if (!s) {
+              victim = r;
+              break;
+            }
+            shadowed ??= s;
+          }
           if (victim) {
             record.ruleNumber = victim.ruleNumber;
             plan.steps.push({
@@ -261,6 +276,13 @@ export function planBlock(req: BlockRequest, nacls: readonly NaclView[], state: 
             records.splice(records.indexOf(victim), 1, record);
             continue;
           }
+        }
+        // nothing written: a free slot an allow-all rule precedes is the more useful reason to report than a full quota
+        if (!shadowed && (free !== undefined || !policy.replaceOldest)) shadowed = shadowAt(free ?? lo);
+        if (shadowed) {
+          const { rule, slot } = shadowed;
+          plan.skipped.push({ code: 'nacl.shadowed', cidr: text, naclId: nacl.naclId, egress, detail: `allow rule ${rule.ruleNumber} (${cidrText(rule)}, all protocols) is evaluated before rule ${slot}; lower responder.ruleBand` });
+          continue;
         }
         const code = quotaFull ? 'nacl.quota_exceeded' : maxFull ? 'nacl.max_blocks' : 'nacl.band_full';
         const detail = bandFull && !quotaFull && !maxFull ? `band ${lo}-${hi} is full` : SKIPS[code];

@@ -1,13 +1,14 @@
 /**
  * Property tests over random NACL states, states and requests: guardrails always hold, the quota is never exceeded,
- * rule numbers stay unique and inside the band, maxBlocks holds, and applying a plan twice equals applying it once.
+ * rule numbers stay unique and inside the band, maxBlocks holds, no deny is written behind an allow-all rule that
+ * shadows it, and applying a plan twice equals applying it once.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatCidr, overlaps, parseCidr, type Cidr } from '../../../shared/respond/cidr.ts';
 import { checkCidr } from '../../../shared/respond/guardrails.ts';
 import type { NaclView } from '../../../shared/respond/nacl.ts';
-import { applyPlan, applyToNacls, planBlock, planSweep, type BlockRequest, type ResponderPolicy } from '../../../shared/respond/plan.ts';
+import { applyPlan, applyToNacls, planBlock, planSweep, shadowingAllows, type BlockRequest, type ResponderPolicy } from '../../../shared/respond/plan.ts';
 import { emptyState } from '../../../shared/respond/state.ts';
 import { NOW, policy } from './helpers.ts';
 
@@ -64,6 +65,25 @@ const requestArb = fc.record({
   key: fc.string({ minLength: 1, maxLength: 6 }),
 }).map((r): BlockRequest => ({ ...r, findingId: `f-${r.key}`, source: 'test', summary: 's', vpcIds: [] }));
 
+/**
+ * A sequence of events as the responder receives them. A request's `key` names one event, and the product derives
+ * it from the event's content (a NetWatch finding id hashes type, subject and window; a GuardDuty key lists the
+ * remote IPs; an alarm key names CIDR and direction), so two different requests never share a key. Independent
+ * random keys did collide ("k" twice, with different CIDRs), and the second request was then rightly skipped as
+ * a duplicate of the first. What does share a key is a redelivery (EventBridge is at-least-once): some elements
+ * repeat an earlier event verbatim.
+ */
+const eventsArb = fc
+  .array(fc.tuple(requestArb, fc.oneof({ arbitrary: fc.constant(-1), weight: 3 }, { arbitrary: fc.nat({ max: 3 }), weight: 1 })), { minLength: 1, maxLength: 4 })
+  .map((xs) => {
+    const out: BlockRequest[] = [];
+    xs.forEach(([req, redeliver], i) => {
+      const earlier = redeliver >= 0 && i > 0 ? out[redeliver % i] : undefined;
+      out.push(earlier ?? { ...req, key: `e${i}:${req.key}` });
+    });
+    return out;
+  });
+
 function familyCount(n: NaclView, egress: boolean, fam: 4 | 6): number {
   return n.entries.filter((e) => e.egress === egress && e.ruleNumber !== 32767 && e.cidr?.family === fam).length;
 }
@@ -92,13 +112,18 @@ describe('planBlock() properties', () => {
     let created = 0;
     let replaced = 0;
     fc.assert(
-      fc.property(naclsArb, policyArb, fc.array(requestArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 3000 }), (nacls0, pol, reqs, minutes) => {
+      fc.property(naclsArb, policyArb, eventsArb, fc.integer({ min: 0, max: 3000 }), (nacls0, pol, reqs, minutes) => {
         let nacls = nacls0;
         let state = emptyState();
         let now = NOW;
         for (const req of reqs) {
           const before = nacls;
+          const seenUntil = state.seen[req.key];
+          const redelivered = seenUntil !== undefined && Date.parse(seenUntil) > now.getTime();
           const plan = planBlock(req, nacls, state, pol, now);
+          // a redelivery inside the dedup window plans nothing; anything else is planned afresh
+          expect(plan.skipped.some((s) => s.code === 'event.duplicate')).toBe(redelivered);
+          if (redelivered) expect(plan.steps).toEqual([]);
           for (const step of plan.steps) {
             const i = step.call.input;
             expect(step.call.call).not.toBe('DeleteNetworkAclEntry');
@@ -110,7 +135,10 @@ describe('planBlock() properties', () => {
             expect(i.RuleNumber).toBeGreaterThanOrEqual(pol.band[0]);
             expect(i.RuleNumber).toBeLessThanOrEqual(pol.band[1]);
             // only opted-in NACLs are written
-            expect(nacls.find((n) => n.naclId === i.NetworkAclId)?.tags['netwatch:responder']).toBe('true');
+            const target = nacls.find((n) => n.naclId === i.NetworkAclId);
+            expect(target?.tags['netwatch:responder']).toBe('true');
+            // no deny is written where an allow-all rule numbered below it would match first (Create or Replace)
+            if (target) expect(shadowingAllows(target, i.Egress, i.RuleNumber, parseCidr(text))).toEqual([]);
             // a Create never takes a number already in use in that direction
             if (step.call.call === 'CreateNetworkAclEntry') {
               const n = nacls.find((x) => x.naclId === i.NetworkAclId);
@@ -137,9 +165,12 @@ describe('planBlock() properties', () => {
           // applying the same plan again (a retried event) changes nothing more
           const again = planBlock(req, after, state, pol, now);
           expect(again.steps).toEqual([]);
-          // and a fresh event for the same CIDRs adds no entry either
-          const fresh = planBlock({ ...req, key: `${req.key}-again` }, after, state, pol, now);
-          expect(fresh.steps).toEqual([]);
+          // and a fresh event for the same CIDRs adds no entry either, once this event has been planned (a skipped
+          // redelivery planned nothing now, and a new event may rightly replace an entry the earlier one could not)
+          if (!redelivered) {
+            const fresh = planBlock({ ...req, key: `${req.key}-again` }, after, state, pol, now);
+            expect(fresh.steps).toEqual([]);
+          }
           nacls = after;
           now = new Date(now.getTime() + minutes * 1000);
         }

@@ -110,6 +110,81 @@ describe('planBlock()', () => {
     expect(planBlock(request(['203.0.113.7/32']), [portOnly], emptyState(), policy(), NOW).steps).toHaveLength(1);
   });
 
+  it('never replaces a block with a deny that an allow-all rule below the victim would shadow (property counterexample)', () => {
+    // fast-check seed -614479064, shrunk: band [1,4], quota 4, maxBlocks 3, replaceOldest, inbound allow-all 2001:db8::/32 at rule 1
+    const p = policy({ band: [1, 4], quotaPerDirection: 4, maxBlocks: 3, replaceOldest: true });
+    const nacls = [nacl('acl-a', [[1, false, 'allow', '2001:db8::/32']])];
+    const e0 = request(['::20:0:0:0/75'], { key: 'e0', direction: 'inbound', ttlMinutes: 1 });
+    const e1 = request(['2001:db8:bad::/64', '::4:0:0:0/78', '::80/121'], { key: 'e1', direction: 'inbound', ttlMinutes: 1 });
+    const p0 = planBlock(e0, nacls, emptyState(), p, NOW);
+    const later = new Date(NOW.getTime() + 1000);
+    const p1 = planBlock(e1, applyToNacls(nacls, p0), applyPlan(emptyState(), p0), p, later);
+    expect(p1.steps.map((s) => [s.call.call, s.call.input.RuleNumber, s.adds?.cidr])).toEqual([
+      ['CreateNetworkAclEntry', 3, '::4:0:0:0/78'],
+      ['CreateNetworkAclEntry', 4, '::80/121'],
+    ]);
+    expect(p1.skipped.map((s) => [s.code, s.cidr])).toEqual([['nacl.shadowed', '2001:db8:bad::/64']]);
+    // a new event for the same CIDRs a moment later: the band is full now, and the oldest block (::20:0:0:0/75 at
+    // rule 2, behind allow rule 1) must not be swapped for a deny that rule 1 makes dead
+    const n1 = applyToNacls(applyToNacls(nacls, p0), p1);
+    const s1 = applyPlan(applyPlan(emptyState(), p0), p1);
+    const fresh = planBlock({ ...e1, key: 'e1-again' }, n1, s1, p, later);
+    expect(fresh.steps).toEqual([]);
+    expect(fresh.skipped.map((s) => [s.code, s.cidr, s.detail])).toEqual([
+      ['nacl.shadowed', '2001:db8:bad::/64', 'allow rule 1 (2001:db8::/32, all protocols) is evaluated before rule 2; lower responder.ruleBand'],
+    ]);
+  });
+
+  it('checks shadowing at the slot it replaces, not at the free slot: the next-oldest unshadowed block is replaced', () => {
+    const nacls = [nacl('acl-1', [[2, true, 'allow', '203.0.113.0/24']])];
+    let state = emptyState();
+    let cur = nacls;
+    for (const [i, ttl] of [[1, 30], [3, 10]] as const) {
+      const pl = planBlock(request([`198.51.100.${i}/32`], { ttlMinutes: ttl }), cur, state, policy({ maxBlocks: 2 }), NOW);
+      state = applyPlan(state, pl);
+      cur = applyToNacls(cur, pl);
+    }
+    expect(state.blocks.map((b) => [b.ruleNumber, b.cidr])).toEqual([[1, '198.51.100.1/32'], [3, '198.51.100.3/32']]);
+    const p = policy({ maxBlocks: 2, replaceOldest: true });
+    // oldest is rule 3, behind allow rule 2; rule 1 is not
+    const replaced = planBlock(request(['203.0.113.7/32']), cur, state, p, NOW);
+    expect(replaced.steps.map((s) => [s.call.call, s.call.input.RuleNumber, s.removes?.cidr])).toEqual([['ReplaceNetworkAclEntry', 1, '198.51.100.1/32']]);
+    // rule 1 free, every block we own behind allow rule 2: nothing is replaced, although the free slot is unshadowed
+    const unblocked = planUnblock('198.51.100.1/32', cur, state);
+    const p4 = planBlock(request(['198.51.100.4/32'], { ttlMinutes: 20 }), applyToNacls(cur, unblocked), applyPlan(state, unblocked), policy({ band: [3, 90] }), NOW);
+    const n2 = applyToNacls(applyToNacls(cur, unblocked), p4);
+    const s2 = applyPlan(applyPlan(state, unblocked), p4);
+    expect(s2.blocks.map((b) => b.ruleNumber)).toEqual([3, 4]);
+    const refused = planBlock(request(['203.0.113.7/32']), n2, s2, p, NOW);
+    expect(refused.steps).toEqual([]);
+    expect(refused.skipped.map((s) => [s.code, s.detail])).toEqual([['nacl.shadowed', 'allow rule 2 (203.0.113.0/24, all protocols) is evaluated before rule 3; lower responder.ruleBand']]);
+  });
+
+  it('with replaceOldest, a CIDR whose free numbers are all shadowed replaces like a full NACL, so one plan is a fixpoint (property counterexample)', () => {
+    // fast-check seed 1925455810, shrunk: band [18,22], quota 4, maxBlocks 4, replaceOldest, inbound allow-all ::/0 at rule 21
+    const p = policy({ band: [18, 22], quotaPerDirection: 4, maxBlocks: 4, replaceOldest: true });
+    const nacls = [nacl('acl-a', [[21, false, 'allow', '::/0']])];
+    const e0 = request(['::8000:0/97', '10.0.0.0/8'], { key: 'e0', direction: 'inbound', ttlMinutes: 1 });
+    const e1 = request(['1.0.0.0/24', '::20:0:0/91', '::8/125', '1.0.0.0/25'], { key: 'e1', direction: 'inbound', ttlMinutes: 1 });
+    const p0 = planBlock(e0, nacls, emptyState(), p, NOW);
+    expect(p0.steps.map((s) => [s.call.call, s.call.input.RuleNumber, s.adds?.cidr])).toEqual([['CreateNetworkAclEntry', 18, '::8000:0/97']]);
+    const later = new Date(NOW.getTime() + 1000);
+    const n0 = applyToNacls(nacls, p0);
+    const s0 = applyPlan(emptyState(), p0);
+    // ::8/125 works only below rule 21, where 18-20 are ours: it takes the oldest of them (18, expiring before it
+    // would), as it would once 1.0.0.0/25 has filled 22; it used to be skipped as shadowed here, then evict 18 on
+    // the next event for the same CIDRs
+    const p1 = planBlock(e1, n0, s0, p, later);
+    expect(p1.steps.map((s) => [s.call.call, s.call.input.RuleNumber, s.adds?.cidr, s.removes?.cidr])).toEqual([
+      ['CreateNetworkAclEntry', 19, '1.0.0.0/24', undefined],
+      ['CreateNetworkAclEntry', 20, '::20:0:0/91', undefined],
+      ['ReplaceNetworkAclEntry', 18, '::8/125', '::8000:0/97'],
+      ['CreateNetworkAclEntry', 22, '1.0.0.0/25', undefined],
+    ]);
+    const fresh = planBlock({ ...e1, key: 'e1-again' }, applyToNacls(n0, p1), applyPlan(s0, p1), p, later);
+    expect(fresh.steps).toEqual([]);
+  });
+
   it('reports a full band', () => {
     const taken = Array.from({ length: 3 }, (_, i): [number, boolean, 'allow', string] => [i + 1, true, 'allow', `198.51.100.${i}/32`]);
     const plan = planBlock(request(['203.0.113.1/32']), [nacl('acl-1', taken)], emptyState(), policy({ band: [1, 3] }), NOW);
