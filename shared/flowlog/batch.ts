@@ -3,7 +3,7 @@
  * every known flow-log field (INT32/INT64/STRING as the AWS field table says), extra_fields for unknown future
  * fields, then the enrichment columns.
  */
-import { Int32Column, Int64Column, releaseRawColumn, Utf8Column, type Column, type RawColumn } from './columns.ts';
+import { DictUtf8Column, Int32Column, Int64Column, rawColumnBuffers, releaseRawColumn, Utf8Column, type Column, type RawColumn } from './columns.ts';
 import { FLOW_LOG_FIELDS, type FieldType } from './fields.ts';
 import type { FlowLogFormat } from './format.ts';
 import { DIRECTION_CLASSES, ENRICHMENT_COLUMNS, type FlowRecord } from './record.ts';
@@ -40,7 +40,7 @@ function sideBytes(side: SideEnrichment): (Uint8Array | null)[] {
   return b;
 }
 const scalarBytes = new Map<string, Uint8Array>();
-function appendCached(col: Utf8Column, row: number, v: string | null): void {
+function appendCached(col: DictUtf8Column, row: number, v: string | null): void {
   if (v === null) return;
   if (col.length < row) col.padTo(row);
   let b = scalarBytes.get(v);
@@ -92,10 +92,7 @@ export interface RawBatch {
 /** Every ArrayBuffer a raw batch uses, to transfer it to a worker (and back) without copying. */
 export function rawBatchBuffers(raw: RawBatch): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
-  for (const c of raw.columns) {
-    if (c.kind === 'null') continue;
-    for (const a of [c.valid, c.data, c.kind === 'utf8' ? c.offsets : undefined]) if (a) set.add(a.buffer as ArrayBuffer);
-  }
+  for (const c of raw.columns) for (const b of rawColumnBuffers(c)) set.add(b);
   return [...set];
 }
 
@@ -106,8 +103,11 @@ export function releaseRawBatch(raw: RawBatch): void {
 
 const COLUMN_INDEX = new Map(LAKE_COLUMNS.map((c, i) => [c.name, i]));
 
-function makeColumn(t: FieldType, capacity: number): Column {
-  return t === 'int32' ? new Int32Column(capacity) : t === 'int64' ? new Int64Column(capacity) : new Utf8Column(capacity);
+/** string columns are dictionary-encoded as they fill, except extra_fields (JSON, nearly always distinct) */
+function makeColumn(c: LakeColumn, capacity: number): Column {
+  if (c.type === 'int32') return new Int32Column(capacity);
+  if (c.type === 'int64') return new Int64Column(capacity);
+  return c.name === 'extra_fields' ? new Utf8Column(capacity) : new DictUtf8Column(capacity);
 }
 
 export class FlowBatch {
@@ -115,7 +115,7 @@ export class FlowBatch {
   length = 0;
 
   constructor(capacity = 1024) {
-    this.columns = LAKE_COLUMNS.map((c) => makeColumn(c.type, capacity));
+    this.columns = LAKE_COLUMNS.map((c) => makeColumn(c, capacity));
   }
 
   /**
@@ -134,7 +134,7 @@ export class FlowBatch {
       const s = tok[q]!;
       const e = tok[q + 1]!;
       if (e - s === 1 && text[s] === DASH) continue;
-      const col = cols[sc[k]!] as Utf8Column;
+      const col = cols[sc[k]!] as DictUtf8Column;
       if (col.length < row) col.padTo(row);
       col.appendBytes(text, s, e);
     }
@@ -178,7 +178,7 @@ export class FlowBatch {
     for (let k = 0; k < SIDE_KEYS.length; k++) {
       const b = bytes[k];
       if (b === null || b === undefined) continue;
-      const col = cols[first + k] as Utf8Column;
+      const col = cols[first + k] as DictUtf8Column;
       if (col.length < row) col.padTo(row);
       col.appendBytes(b, 0, b.length);
     }
@@ -189,9 +189,9 @@ export class FlowBatch {
     this.appendSide(row, ENRICH_START + SIDE_KEYS.length, dst);
     const cols = this.columns;
     const tail = ENRICH_START + 2 * SIDE_KEYS.length;
-    appendCached(cols[tail] as Utf8Column, row, protocolName);
-    appendCached(cols[tail + 1] as Utf8Column, row, tcpFlagNames);
-    appendCached(cols[tail + 2] as Utf8Column, row, direction);
+    appendCached(cols[tail] as DictUtf8Column, row, protocolName);
+    appendCached(cols[tail + 1] as DictUtf8Column, row, tcpFlagNames);
+    appendCached(cols[tail + 2] as DictUtf8Column, row, direction);
   }
 
   /**
@@ -204,7 +204,7 @@ export class FlowBatch {
       const name = LAKE_COLUMNS[i]!.name;
       const v = values[name];
       if (v === null || v === undefined) return null;
-      if (col instanceof Utf8Column) return typeof v === 'string' ? v : String(v);
+      if (col instanceof Utf8Column || col instanceof DictUtf8Column) return typeof v === 'string' ? v : String(v);
       const n = typeof v === 'bigint' ? Number(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
       const max = col instanceof Int32Column ? 0x7fffffff : Number.MAX_SAFE_INTEGER;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) {
@@ -216,7 +216,7 @@ export class FlowBatch {
     this.columns.forEach((col, i) => {
       const v = converted[i]!;
       if (v === null) col.appendNull();
-      else if (col instanceof Utf8Column) col.appendString(v as string);
+      else if (col instanceof Utf8Column || col instanceof DictUtf8Column) col.appendString(v as string);
       else col.append(v as number);
     });
     this.length++;

@@ -15,7 +15,12 @@ export type RawColumn =
   | { kind: 'utf8'; length: number; nullCount: number; valid?: Uint8Array; offsets: Int32Array; data: Uint8Array }
   | { kind: 'int32'; length: number; nullCount: number; valid?: Uint8Array; data: Int32Array }
   | { kind: 'int64'; length: number; nullCount: number; valid?: Uint8Array; data: Float64Array }
-  /** every value NULL: nothing but the length (the encoder makes the zeroed buffers Arrow wants) */
+  /**
+   * strings dictionary-encoded as they arrived (DictUtf8Column): per row an index into the dictionary (slots under
+   * NULLs: any value); entry k is dictData[dictOffsets[k], dictOffsets[k + 1])
+   */
+  | { kind: 'dict'; length: number; nullCount: number; valid?: Uint8Array; indices: Int32Array; dictSize: number; dictOffsets: Int32Array; dictData: Uint8Array }
+  /** every value NULL: nothing but the length */
   | { kind: 'null'; type: 'utf8' | 'int32' | 'int64'; length: number };
 
 /** Buffer's copy works on any Uint8Array source: a native memcpy without the subarray view that set() needs */
@@ -39,10 +44,15 @@ function growU8(buf: Uint8Array, need: number, zero: boolean): Uint8Array {
 
 /** Gives every buffer of a frozen column back to this thread's pool (after encoding, or when a part is dropped). */
 export function releaseRawColumn(c: RawColumn): void {
-  if (c.kind === 'null') return;
-  if (c.valid) columnPool.give(c.valid.buffer as ArrayBuffer);
-  columnPool.give(c.data.buffer as ArrayBuffer);
-  if (c.kind === 'utf8') columnPool.give(c.offsets.buffer as ArrayBuffer);
+  for (const b of rawColumnBuffers(c)) columnPool.give(b);
+}
+
+/** Every ArrayBuffer of a frozen column (to transfer it, or give it back to the pool). */
+export function rawColumnBuffers(c: RawColumn): ArrayBuffer[] {
+  if (c.kind === 'null') return [];
+  const arrays: (Uint8Array | Int32Array | Float64Array | undefined)[] =
+    c.kind === 'dict' ? [c.valid, c.indices, c.dictOffsets, c.dictData] : [c.valid, c.data, c.kind === 'utf8' ? c.offsets : undefined];
+  return arrays.filter((a) => a !== undefined).map((a) => a.buffer as ArrayBuffer);
 }
 
 abstract class BaseColumn {
@@ -200,6 +210,191 @@ export class Utf8Column extends BaseColumn {
   }
 }
 
+const EMPTY_U8: Uint8Array = new Uint8Array(0);
+const EMPTY_I32: Int32Array = new Int32Array(0);
+const EMPTY_VIEW: DataView = new DataView(new ArrayBuffer(0));
+
+/**
+ * Strings dictionary-encoded as they arrive: a value is hashed once, four bytes at a time, into the column's own
+ * dictionary and only its index is kept, so the Parquet writer gets dictionary and indices ready-made and no
+ * value's bytes are copied or hashed twice. A value equal to the previous one (most lake string columns repeat:
+ * account, region, action, flow direction, ...) costs one comparison. Parquet's 1 MB dictionary limit is the
+ * writer's business (it writes PLAIN from the dictionary past it).
+ */
+export class DictUtf8Column extends BaseColumn {
+  private indices: Int32Array | undefined;
+  private dictData: Uint8Array = EMPTY_U8;
+  private dictView: DataView = EMPTY_VIEW;
+  private dictOffsets: Int32Array = EMPTY_I32;
+  private dictHashes: Int32Array = EMPTY_I32;
+  /** open addressing: entry + 1, 0 = empty; at most half full */
+  private table: Int32Array = EMPTY_I32;
+  private size = 0;
+  private dataLength = 0;
+  private prev = -1;
+  private src: Uint8Array | undefined;
+  private srcView: DataView = EMPTY_VIEW;
+
+  private room(i: number): Int32Array {
+    let v = this.indices;
+    if (v === undefined) {
+      v = this.indices = new Int32Array(columnPool.take(4 * Math.max(this.capacity, i + 1)));
+      this.setData(takeU8(1024));
+      this.dictOffsets = new Int32Array(columnPool.take(4 * 64));
+      this.dictOffsets[0] = 0;
+      this.dictHashes = new Int32Array(columnPool.take(4 * 64));
+      this.table = new Int32Array(columnPool.take(4 * 128));
+      this.table.fill(0);
+    } else if (i >= v.length) {
+      const next = new Int32Array(columnPool.take(4 * Math.max(i + 1, 2 * v.length)));
+      next.set(v);
+      columnPool.give(v.buffer as ArrayBuffer);
+      v = this.indices = next;
+    }
+    return v;
+  }
+
+  private setData(d: Uint8Array): void {
+    this.dictData = d;
+    this.dictView = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  }
+
+  /** dictData[a, a + n) equals src[s, s + n) */
+  private same(a: number, s: number, n: number): boolean {
+    const dv = this.dictView;
+    const sv = this.srcView;
+    let k = 0;
+    for (; k + 4 <= n; k += 4) if (dv.getInt32(a + k, true) !== sv.getInt32(s + k, true)) return false;
+    const d = this.dictData;
+    const src = this.src!;
+    for (; k < n; k++) if (d[a + k] !== src[s + k]) return false;
+    return true;
+  }
+
+  /** Appends src[start, end) as one UTF-8 value. */
+  appendBytes(src: Uint8Array, start: number, end: number): void {
+    const idx = this.room(this.length);
+    if (src !== this.src) {
+      this.src = src;
+      this.srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    }
+    const n = end - start;
+    const offsets = this.dictOffsets;
+    const p = this.prev;
+    if (p >= 0 && offsets[p + 1]! - offsets[p]! === n && this.same(offsets[p]!, start, n)) {
+      idx[this.length] = p;
+      this.markValid(this.length++);
+      return;
+    }
+    const sv = this.srcView;
+    let h = 0x811c9dc5 ^ n;
+    let i = start;
+    for (; i + 4 <= end; i += 4) h = Math.imul(h ^ sv.getInt32(i, true), 0x01000193);
+    for (; i < end; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
+    h ^= h >>> 15;
+    const table = this.table;
+    const hashes = this.dictHashes;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    let id = -1;
+    for (;;) {
+      const t = table[slot]!;
+      if (t === 0) break;
+      if (hashes[t - 1] === h && offsets[t]! - offsets[t - 1]! === n && this.same(offsets[t - 1]!, start, n)) {
+        id = t - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (id < 0) {
+      id = this.size;
+      table[slot] = id + 1;
+      this.addEntry(src, start, end, h);
+    }
+    this.prev = id;
+    idx[this.length] = id;
+    this.markValid(this.length++);
+  }
+
+  private addEntry(src: Uint8Array, start: number, end: number, h: number): void {
+    const id = this.size++;
+    const n = end - start;
+    let b = this.dataLength;
+    if (b + n > this.dictData.length) this.setData(growU8(this.dictData, b + n, false));
+    const data = this.dictData;
+    if (n < 16) for (let i = start; i < end; i++) data[b++] = src[i]!;
+    else b += copyBytes.call(src, data, b, start, end);
+    this.dataLength = b;
+    if (id + 2 > this.dictOffsets.length) {
+      this.dictOffsets = growI32(this.dictOffsets, id + 2);
+      this.dictHashes = growI32(this.dictHashes, id + 2);
+    }
+    this.dictOffsets[id + 1] = b;
+    this.dictHashes[id] = h;
+    if (2 * this.size > this.table.length) this.rehash(2 * this.table.length);
+  }
+
+  private rehash(slots: number): void {
+    columnPool.give(this.table.buffer as ArrayBuffer);
+    const table = (this.table = new Int32Array(columnPool.take(4 * slots)));
+    table.fill(0);
+    const mask = slots - 1;
+    for (let id = 0; id < this.size; id++) {
+      let slot = this.dictHashes[id]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = id + 1;
+    }
+  }
+
+  appendString(value: string | null | undefined): void {
+    if (value === null || value === undefined) {
+      this.appendNull();
+      return;
+    }
+    const bytes = textEncoder.encode(value);
+    this.appendBytes(bytes, 0, bytes.length);
+  }
+
+  appendNull(): void {
+    this.padTo(this.length + 1);
+  }
+
+  padTo(n: number): void {
+    if (n <= this.length) return;
+    this.addNulls(n);
+    if (this.indices !== undefined) this.room(n - 1);
+    this.length = n;
+  }
+
+  get(i: number): string | null {
+    if (i < 0 || i >= this.length || this.isNull(i)) return null;
+    const id = this.indices![i]!;
+    return textDecoder.decode(this.dictData.subarray(this.dictOffsets[id]!, this.dictOffsets[id + 1]!));
+  }
+
+  /** Frozen for the writer: the hash table and hashes go back to the pool now, the rest once the part is written. */
+  raw(): RawColumn {
+    const idx = this.indices;
+    if (idx === undefined) return { kind: 'null', type: 'utf8', length: this.length };
+    columnPool.give(this.table.buffer as ArrayBuffer);
+    columnPool.give(this.dictHashes.buffer as ArrayBuffer);
+    this.table = this.dictHashes = EMPTY_I32;
+    this.src = undefined;
+    this.srcView = EMPTY_VIEW;
+    return {
+      kind: 'dict', length: this.length, nullCount: this.nullCount, valid: this.bitmap(), indices: idx.subarray(0, this.length),
+      dictSize: this.size, dictOffsets: this.dictOffsets.subarray(0, this.size + 1), dictData: this.dictData.subarray(0, this.dataLength),
+    };
+  }
+}
+
+function growI32(a: Int32Array, need: number): Int32Array {
+  const next = new Int32Array(columnPool.take(4 * Math.max(need, 2 * a.length)));
+  next.set(a);
+  columnPool.give(a.buffer as ArrayBuffer);
+  return next;
+}
+
 /** Fixed-width numbers: the value array type is the only difference between INT32 and INT64 (float64 while building). */
 abstract class NumberColumn<A extends Int32Array | Float64Array> extends BaseColumn {
   protected values: A | undefined;
@@ -261,4 +456,4 @@ export class Int64Column extends NumberColumn<Float64Array> {
   }
 }
 
-export type Column = Utf8Column | Int32Column | Int64Column;
+export type Column = Utf8Column | DictUtf8Column | Int32Column | Int64Column;

@@ -175,10 +175,21 @@ function isValid(valid: Uint8Array | undefined, i: number): boolean {
 interface Dict {
   /** distinct values */
   size: number;
-  /** non-NULL values (idx[0, count)) */
+  /** non-NULL values: their dictionary indices are indices[0, count) */
   count: number;
+  indices: Int32Array;
   /** PLAIN bytes of the dictionary page */
   bytes: number;
+}
+
+/** A column that arrived dictionary-encoded (DictUtf8Column): only the NULL rows' slots are dropped. */
+function dictOfDictColumn(c: Extract<RawColumn, { kind: 'dict' }>): Dict {
+  const { indices, valid, length: n, dictSize, dictOffsets } = c;
+  const bytes = 4 * dictSize + dictOffsets[dictSize]! - dictOffsets[0]!;
+  if (valid === undefined) return { size: dictSize, count: n, indices, bytes };
+  let count = 0;
+  for (let i = 0; i < n; i++) if (isValid(valid, i)) idx[count++] = indices[i]!;
+  return { size: dictSize, count, indices: idx, bytes };
 }
 
 function dictInt32(c: Extract<RawColumn, { kind: 'int32' }>): Dict {
@@ -207,7 +218,7 @@ function dictInt32(c: Extract<RawColumn, { kind: 'int32' }>): Dict {
       h = (h + 1) & mask;
     }
   }
-  return { size, count, bytes: 4 * size };
+  return { size, count, indices: idx, bytes: 4 * size };
 }
 
 function dictInt64(c: Extract<RawColumn, { kind: 'int64' }>): Dict {
@@ -236,7 +247,7 @@ function dictInt64(c: Extract<RawColumn, { kind: 'int64' }>): Dict {
       h = (h + 1) & mask;
     }
   }
-  return { size, count, bytes: 8 * size };
+  return { size, count, indices: idx, bytes: 8 * size };
 }
 
 /**
@@ -291,7 +302,7 @@ function dictUtf8(c: Extract<RawColumn, { kind: 'utf8' }>): Dict | undefined {
     ps = s;
     pe = e;
   }
-  return { size, count, bytes };
+  return { size, count, indices: idx, bytes };
 }
 
 /** data[a, a + len) equals data[b, b + len) */
@@ -300,6 +311,17 @@ function sameBytes(view: DataView, data: Uint8Array, a: number, b: number, len: 
   for (; k + 4 <= len; k += 4) if (view.getInt32(a + k, true) !== view.getInt32(b + k, true)) return false;
   for (; k < len; k++) if (data[a + k] !== data[b + k]) return false;
   return true;
+}
+
+/** PLAIN size of a dictionary column's non-NULL values */
+function plainDictBytes(c: Extract<RawColumn, { kind: 'dict' }>): number {
+  let bytes = 0;
+  for (let i = 0; i < c.length; i++) {
+    if (c.valid !== undefined && !isValid(c.valid, i)) continue;
+    const id = c.indices[i]!;
+    bytes += 4 + c.dictOffsets[id + 1]! - c.dictOffsets[id]!;
+  }
+  return bytes;
 }
 
 function putU32(b: Uint8Array, pos: number, v: number): number {
@@ -327,11 +349,11 @@ function putDictionary(c: RawColumn, d: Dict): number {
     pos = 4 * d.size;
   } else if (c.kind === 'int64') {
     for (let k = 0; k < d.size; k++) pos = putI64(b, pos, dictF64[k]!);
-  } else if (c.kind === 'utf8') {
-    const data = c.data;
+  } else if (c.kind === 'utf8' || c.kind === 'dict') {
+    const data = c.kind === 'dict' ? c.dictData : c.data;
     for (let k = 0; k < d.size; k++) {
-      const s = dictStart[k]!;
-      const e = dictEnd[k]!;
+      const s = c.kind === 'dict' ? c.dictOffsets[k]! : dictStart[k]!;
+      const e = c.kind === 'dict' ? c.dictOffsets[k + 1]! : dictEnd[k]!;
       pos = putU32(b, pos, e - s);
       if (e - s < 32) for (let j = s; j < e; j++) b[pos++] = data[j]!;
       else {
@@ -351,7 +373,14 @@ function putPlainValues(b: Uint8Array, pos: number, c: RawColumn): number {
     if (valid !== undefined && !isValid(valid, i)) continue;
     if (c.kind === 'int32') pos = putU32(b, pos, c.data[i]!);
     else if (c.kind === 'int64') pos = putI64(b, pos, c.data[i]!);
-    else {
+    else if (c.kind === 'dict') {
+      const id = c.indices[i]!;
+      const s = c.dictOffsets[id]!;
+      const e = c.dictOffsets[id + 1]!;
+      pos = putU32(b, pos, e - s);
+      b.set(c.dictData.subarray(s, e), pos);
+      pos += e - s;
+    } else {
       const s = c.offsets[i]!;
       const e = c.offsets[i + 1]!;
       pos = putU32(b, pos, e - s);
@@ -398,7 +427,7 @@ function writePage(
 /** min, max and NULL count of a numeric column (statistics for range predicates) */
 function numericStatistics(c: RawColumn): Statistics {
   if (c.kind === 'null') return { null_count: BigInt(c.length) };
-  if (c.kind === 'utf8') throw new Error('no statistics on strings');
+  if (c.kind === 'utf8' || c.kind === 'dict') throw new Error('no statistics on strings');
   const { data, valid, length: n } = c;
   let min = Infinity;
   let max = -Infinity;
@@ -428,6 +457,7 @@ function writeColumn(c: RawColumn, spec: LakeColumn): ColumnChunk {
   if (c.kind === 'int32') dict = dictInt32(c);
   else if (c.kind === 'int64') dict = dictInt64(c);
   else if (c.kind === 'utf8') dict = dictUtf8(c);
+  else if (c.kind === 'dict') dict = dictOfDictColumn(c);
   if (dict !== undefined && dict.bytes > DICTIONARY_LIMIT) dict = undefined;
 
   const dictLength = dict !== undefined ? putDictionary(c, dict) : 0;
@@ -440,9 +470,9 @@ function writeColumn(c: RawColumn, spec: LakeColumn): ColumnChunk {
     b = ensureBody(32 + ((n + 7) >> 3) + 4 * dict.count + 16);
     pos = putDefinitionLevels(b, 0, c);
     b[pos++] = width;
-    pos = putHybrid(b, pos, idx, dict.count, width);
+    pos = putHybrid(b, pos, dict.indices, dict.count, width);
   } else {
-    const valueBytes = c.kind === 'utf8' ? c.data.length + 4 * n : c.kind === 'null' ? 0 : 8 * n;
+    const valueBytes = c.kind === 'utf8' ? c.data.length + 4 * n : c.kind === 'dict' ? plainDictBytes(c) : c.kind === 'null' ? 0 : 8 * n;
     b = ensureBody(32 + ((n + 7) >> 3) + valueBytes);
     pos = putDefinitionLevels(b, 0, c);
     pos = putPlainValues(b, pos, c);
@@ -481,10 +511,17 @@ const asBytes = (a: Uint8Array | Int32Array): Uint8Array => new Uint8Array(a.buf
 function twinOf(raw: RawBatch, i: number): number {
   const c = raw.columns[i]!;
   const j = TWIN_CANDIDATE[i]!;
-  if (c.kind !== 'utf8' || j < 0) return -1;
+  if (j < 0) return -1;
   const d = raw.columns[j]!;
-  if (d.kind !== 'utf8' || d.nullCount !== c.nullCount || d.data.length !== c.data.length) return -1;
-  if (Buffer.compare(asBytes(d.data), asBytes(c.data)) !== 0 || Buffer.compare(asBytes(d.offsets), asBytes(c.offsets)) !== 0) return -1;
+  if (c.kind === 'utf8') {
+    if (d.kind !== 'utf8' || d.nullCount !== c.nullCount || d.data.length !== c.data.length) return -1;
+    if (Buffer.compare(asBytes(d.data), asBytes(c.data)) !== 0 || Buffer.compare(asBytes(d.offsets), asBytes(c.offsets)) !== 0) return -1;
+  } else if (c.kind === 'dict') {
+    // identical values arrive in the same order, so identical columns have identical dictionaries
+    if (d.kind !== 'dict' || d.nullCount !== c.nullCount || d.dictSize !== c.dictSize || d.dictData.length !== c.dictData.length) return -1;
+    if (Buffer.compare(asBytes(d.indices), asBytes(c.indices)) !== 0 || Buffer.compare(asBytes(d.dictData), asBytes(c.dictData)) !== 0) return -1;
+    if (Buffer.compare(asBytes(d.dictOffsets), asBytes(c.dictOffsets)) !== 0) return -1;
+  } else return -1;
   if ((d.valid === undefined) !== (c.valid === undefined)) return -1;
   if (d.valid !== undefined && Buffer.compare(d.valid.subarray(0, (c.length + 7) >> 3), c.valid!.subarray(0, (c.length + 7) >> 3)) !== 0) return -1;
   return j;
@@ -530,7 +567,7 @@ export function rawBatchToParquet(raw: RawBatch): Uint8Array {
   let totalBytes = 0n;
   for (const [i, c] of raw.columns.entries()) {
     if (c.length !== raw.length) throw new Error(`lake column ${LAKE_COLUMNS[i]!.name} has ${c.length} values, the part ${raw.length}`);
-    const twin = c.kind === 'utf8' ? twinOf(raw, i) : -1;
+    const twin = c.kind === 'utf8' || c.kind === 'dict' ? twinOf(raw, i) : -1;
     const chunk = twin >= 0 ? copyColumn(columns[twin]!, LAKE_COLUMNS[i]!) : writeColumn(c, LAKE_COLUMNS[i]!);
     totalBytes += chunk.meta_data!.total_uncompressed_size;
     columns.push(chunk);
