@@ -66,13 +66,13 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
   // the sink pulls in the AWS SDK (S3); load it only when writing objects
   const sink: PartitionedSink | null = o.out ? new (await import('../../sensor-ami/src/sink.ts')).PartitionedSink({ out: o.out, stem }) : null;
   const lines = new LineBuffer();
-  // stdout: the sensor writes each record's JSON line directly (no record object to build and stringify)
-  const sensor = new Sensor((rec: EveRecord) => sink?.add(rec), {
-    streamParsers: defaultStreamParsers,
-    communityIdSeed: seed,
-    mirror: await loadVniMap(o.vniMap),
-    ...(sink ? {} : { emitText: (line: string) => lines.add(line) }),
-  });
+  const sensor = new Sensor(
+    (rec: EveRecord) => {
+      if (sink) sink.add(rec);
+      else lines.add(JSON.stringify(rec));
+    },
+    { streamParsers: defaultStreamParsers, communityIdSeed: seed, mirror: await loadVniMap(o.vniMap) },
+  );
   const reader = new PcapReader((p) => sensor.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
   const started = performance.now();
   const showProgress = o.progress ?? (process.stderr.isTTY === true && !o.stats);

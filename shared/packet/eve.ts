@@ -126,62 +126,6 @@ export function eveHeader(f: Flow, eventType: string, tsMicros: number, opts: He
   return rec;
 }
 
-/**
- * eveHeader() as JSON text without its closing brace: byte for byte what `JSON.stringify(eveHeader(...))` starts
- * with, so a record's line is this + `,"<key>":` + JSON of the body + `}`. The parts fixed for a flow (addresses,
- * ports, protocol, Community ID, VNI) are made once per flow and direction, not once per record.
- */
-export function eveHeaderText(f: Flow, eventType: string, tsMicros: number, opts: HeaderOptions = {}): string {
-  const rev = opts.reverse === true;
-  if (f.srcIpText === '') {
-    f.srcIpText = ipToString(f.src, f.family);
-    f.dstIpText = ipToString(f.dst, f.family);
-  }
-  let s = `{"timestamp":"${eveTimestamp(tsMicros)}","flow_id":${flowId(f)},"event_type":${JSON.stringify(eventType)}`;
-  if (rev) {
-    if (f.jsonAddrRev === '') f.jsonAddrRev = addrText(f, true);
-    s += f.jsonAddrRev;
-  } else {
-    if (f.jsonAddr === '') f.jsonAddr = addrText(f, false);
-    s += f.jsonAddr;
-  }
-  const ext = f.ext as { appProto?: string } | null;
-  if (ext?.appProto) s += `,"app_proto":${JSON.stringify(ext.appProto)}`;
-  if (f.icmpType >= 0) {
-    // the reply's type is learnt during the flow: not cached
-    s += `,"icmp_type":${rev && f.respIcmpType >= 0 ? f.respIcmpType : f.icmpType},"icmp_code":${rev && f.respIcmpCode >= 0 ? f.respIcmpCode : f.icmpCode}`;
-  }
-  const seed = opts.seed ?? 0;
-  if (f.communityId === '' || f.communityIdSeed !== seed) {
-    f.communityId = communityId(flowTuple(f), seed);
-    f.communityIdSeed = seed;
-    f.jsonIds = '';
-  }
-  if (f.jsonIds === '') {
-    f.jsonIds = `,"community_id":${JSON.stringify(f.communityId)}`;
-    if (f.vni >= 0) f.jsonIds += `,"vxlan":{"vni":${f.vni}}`;
-  }
-  s += f.jsonIds;
-  if (f.vni >= 0) {
-    // the VNI map may be reloaded (daemon): looked up per record, like eveHeader
-    const m = opts.mirror?.(f.vni);
-    if (m) s += `,"mirror":${JSON.stringify({ ...m })}`;
-  }
-  return s;
-}
-
-/** `,"vlan":[…],"src_ip":…,"proto":…` as eveHeader orders them. */
-function addrText(f: Flow, rev: boolean): string {
-  let s = f.vlanCount > 0 ? `,"vlan":${JSON.stringify(f.vlans.slice(0, f.vlanCount))}` : '';
-  const ports = hasPorts(f);
-  s += `,"src_ip":${JSON.stringify(rev ? f.dstIpText : f.srcIpText)}`;
-  if (ports) s += `,"src_port":${rev ? f.dstPort : f.srcPort}`;
-  s += `,"dest_ip":${JSON.stringify(rev ? f.srcIpText : f.dstIpText)}`;
-  if (ports) s += `,"dest_port":${rev ? f.srcPort : f.dstPort}`;
-  s += `,"ip_v":${f.family},"proto":${JSON.stringify(protoName(f.proto))}`;
-  return s;
-}
-
 function tcpFlagObject(flags: number, out: Record<string, unknown>): void {
   if (flags & TcpFlag.syn) out.syn = true;
   if (flags & TcpFlag.fin) out.fin = true;
@@ -213,24 +157,7 @@ export function eveFlow(f: Flow, reason: FlowEndReasonName, opts: HeaderOptions 
     rec.response_icmp_type = f.respIcmpType;
     rec.response_icmp_code = f.respIcmpCode;
   }
-  rec.flow = flowBody(f, reason);
-  const tcp = flowTcp(f);
-  if (tcp !== null) rec.tcp = tcp;
-  return rec;
-}
-
-/** eveFlow() as one JSON line (without the newline): the same text as `JSON.stringify(eveFlow(...))`. */
-export function eveFlowText(f: Flow, reason: FlowEndReasonName, opts: HeaderOptions = {}): string {
-  let s = eveHeaderText(f, 'flow', f.startMicros, opts);
-  if (f.icmpType >= 0 && f.respIcmpType >= 0) s += `,"response_icmp_type":${f.respIcmpType},"response_icmp_code":${f.respIcmpCode}`;
-  s += `,"flow":${JSON.stringify(flowBody(f, reason))}`;
-  const tcp = flowTcp(f);
-  if (tcp !== null) s += `,"tcp":${JSON.stringify(tcp)}`;
-  return `${s}}`;
-}
-
-function flowBody(f: Flow, reason: FlowEndReasonName): Record<string, unknown> {
-  return {
+  rec.flow = {
     pkts_toserver: f.pktsToServer,
     pkts_toclient: f.pktsToClient,
     bytes_toserver: f.bytesToServer,
@@ -242,18 +169,17 @@ function flowBody(f: Flow, reason: FlowEndReasonName): Record<string, unknown> {
     reason,
     alerted: false,
   };
-}
-
-function flowTcp(f: Flow): Record<string, unknown> | null {
-  if (f.proto !== IpProto.tcp || f.noL4) return null;
-  const tcp: Record<string, unknown> = {
-    tcp_flags: tcpFlagsHex(f.tcpFlagsTs | f.tcpFlagsTc),
-    tcp_flags_ts: tcpFlagsHex(f.tcpFlagsTs),
-    tcp_flags_tc: tcpFlagsHex(f.tcpFlagsTc),
-  };
-  tcpFlagObject(f.tcpFlagsTs | f.tcpFlagsTc, tcp);
-  tcp.state = f.tcpState;
-  return tcp;
+  if (f.proto === IpProto.tcp && !f.noL4) {
+    const tcp: Record<string, unknown> = {
+      tcp_flags: tcpFlagsHex(f.tcpFlagsTs | f.tcpFlagsTc),
+      tcp_flags_ts: tcpFlagsHex(f.tcpFlagsTs),
+      tcp_flags_tc: tcpFlagsHex(f.tcpFlagsTc),
+    };
+    tcpFlagObject(f.tcpFlagsTs | f.tcpFlagsTc, tcp);
+    tcp.state = f.tcpState;
+    rec.tcp = tcp;
+  }
+  return rec;
 }
 
 /** Suricata's anomaly.type: decode (packet layers), stream, applayer (http/tls/dns), flow, internal. */
@@ -264,25 +190,14 @@ export function anomalyType(code: AnomalyCode): string {
   return 'decode';
 }
 
-function anomalyBody(code: AnomalyCode): Record<string, unknown> {
+/** An anomaly record about a packet with a known flow (`f`), or without one (decode failed before IP). */
+export function eveAnomaly(code: AnomalyCode, tsMicros: number, f: Flow | null, opts: HeaderOptions & { vni?: number } = {}): EveRecord {
   const body: Record<string, unknown> = { type: anomalyType(code), event: code };
   const layer = code.slice(0, code.indexOf('.'));
   if (body.type === 'applayer') {
     body.app_proto = layer;
     body.layer = 'proto_parser';
   }
-  return body;
-}
-
-/** eveAnomaly() as one JSON line (without the newline): the same text as `JSON.stringify(eveAnomaly(...))`. */
-export function eveAnomalyText(code: AnomalyCode, tsMicros: number, f: Flow | null, opts: HeaderOptions & { vni?: number } = {}): string {
-  if (f === null) return JSON.stringify(eveAnomaly(code, tsMicros, f, opts));
-  return `${eveHeaderText(f, 'anomaly', tsMicros, opts)},"anomaly":${JSON.stringify(anomalyBody(code))}}`;
-}
-
-/** An anomaly record about a packet with a known flow (`f`), or without one (decode failed before IP). */
-export function eveAnomaly(code: AnomalyCode, tsMicros: number, f: Flow | null, opts: HeaderOptions & { vni?: number } = {}): EveRecord {
-  const body = anomalyBody(code);
   if (f) {
     const rec = eveHeader(f, 'anomaly', tsMicros, opts);
     rec.anomaly = body;

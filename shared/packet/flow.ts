@@ -95,10 +95,6 @@ export class Flow {
   /** Address texts, made at the first record (eve.ts); '' until then. */
   srcIpText = '';
   dstIpText = '';
-  /** JSON texts of the header fields fixed for the flow (eve.ts eveHeaderText), per direction; '' until made. */
-  jsonAddr = '';
-  jsonAddrRev = '';
-  jsonIds = '';
   communityIdSeed = 0;
   /** Opaque per-flow state owned by the sensor (reassembly, app parsers, app_proto). */
   ext: unknown = null;
@@ -290,7 +286,6 @@ export class FlowTable {
     f.communityId = '';
     f.srcIpText = '';
     f.dstIpText = '';
-    f.jsonAddr = f.jsonAddrRev = f.jsonIds = '';
     restart(f, now);
     f.tcpState = TcpState.none;
     f.finToServer = f.finToClient = false;

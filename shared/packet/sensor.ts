@@ -6,7 +6,7 @@
 import { type AnomalyCode } from './anomalies.ts';
 import { type AppSink, type Direction, type EveDns, type EveHttp, type EveTls, type StreamParser, decodeDns, looksLikeDns } from './app/index.ts';
 import { IpProto, PacketDecoder, type Tuple } from './decode.ts';
-import { type EveRecord, type VniLookup, eveAnomaly, eveAnomalyText, eveFlow, eveFlowText, eveHeader, eveHeaderText } from './eve.ts';
+import { type EveRecord, type VniLookup, eveAnomaly, eveFlow, eveHeader } from './eve.ts';
 import { type Flow, type FlowEndReasonName, FlowTable, type FlowTableOptions } from './flow.ts';
 import { DEFAULT_REASSEMBLY_OPTIONS, ReassemblyBudget, type ReassemblyOptions, TcpStream } from './reassembly.ts';
 import { type DecodeResult, LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
@@ -39,11 +39,6 @@ export interface SensorOptions {
    * logs the anomalies of packets without a flow.
    */
   shard?: { index: number; count: number; sink: ShardSink };
-  /**
-   * Records as JSON lines instead of objects: each goes to this callback (not to the emit callback) as the exact
-   * text `JSON.stringify(record)` would give, built without the record object (the CLI's stdout path).
-   */
-  emitText?: (line: string, eventType: string) => void;
 }
 
 export interface SensorStats {
@@ -87,7 +82,6 @@ export class Sensor {
   private readonly recordCounts = new Map<string, number>();
   private readonly throttle: AnomalyThrottle;
   private readonly shard: { index: number; count: number; sink: ShardSink } | null;
-  private readonly emitText: ((line: string, eventType: string) => void) | null;
   /** The packet the records being made belong to (shard mode): the packet count, plus one at the end of input. */
   private evPkt = 0;
   private lastExpire = 0;
@@ -104,7 +98,6 @@ export class Sensor {
     this.emit = emit;
     this.opts = opts;
     this.shard = opts.shard ?? null;
-    this.emitText = opts.emitText ?? null;
     this.throttle = new AnomalyThrottle(opts.anomalyBurst ?? 10, opts.anomalyWindowSec ?? 60);
     this.budget = new ReassemblyBudget(opts.reassemblyMemcap);
     this.reOpts = { ...DEFAULT_REASSEMBLY_OPTIONS, ...opts.reassembly };
@@ -295,30 +288,25 @@ export class Sensor {
     const dns = decodeDns(buf, d.payloadOff, end, (code) => this.anomaly(code, f, null));
     if (dns === null) return;
     this.ext(f).appProto = 'dns';
-    this.app(f, 'dns', dns, this.flows.lastDir === 1);
+    this.record(this.app(f, 'dns', dns, this.flows.lastDir === 1), f.serial);
   }
 
-  /** Logs an app-layer record: the flow's header, then the body under its event type's key (`http`, `tls`, `dns`). */
-  private app(f: Flow, type: string, body: unknown, reverse: boolean): void {
-    const ho = { reverse, mirror: this.opts.mirror, seed: this.opts.communityIdSeed };
-    if (this.textOut) {
-      this.recordText(`${eveHeaderText(f, type, this.now, ho)},${JSON.stringify(type)}:${JSON.stringify(body)}}`, type, f.serial);
-      return;
-    }
-    const rec = eveHeader(f, type, this.now, ho);
+  /** An app-layer record: the flow's header, then the body under its event type's key (`http`, `tls`, `dns`). */
+  private app(f: Flow, type: string, body: unknown, reverse: boolean): EveRecord {
+    const rec = eveHeader(f, type, this.now, { reverse, mirror: this.opts.mirror, seed: this.opts.communityIdSeed });
     rec[type] = body;
-    this.record(rec, f.serial);
+    return rec;
   }
 
   private sinkFor(f: Flow): AppSink {
     return {
-      http: (tx: EveHttp) => this.app(f, 'http', tx, false),
+      http: (tx: EveHttp) => this.record(this.app(f, 'http', tx, false), f.serial),
       tls: (tls: EveTls) => {
-        this.app(f, 'tls', tls, false);
+        this.record(this.app(f, 'tls', tls, false), f.serial);
         const e = f.ext as FlowExt | null;
         if (e) e.tlsDone = true;
       },
-      dns: (dns: EveDns, dir: Direction) => this.app(f, 'dns', dns, dir === 1),
+      dns: (dns: EveDns, dir: Direction) => this.record(this.app(f, 'dns', dns, dir === 1), f.serial),
       anomaly: (code, _dir) => this.anomaly(code, f, null),
     };
   }
@@ -329,35 +317,24 @@ export class Sensor {
     const src = f ? `${f.vni}|${f.src.join('.')}` : `${this.dec.vni}|-`;
     const key = `${src}|${code}`;
     const w = this.throttle.window(this.now);
-    const ho = { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed };
     if (this.shard !== null) {
       // several threads: the merger applies the limit, in the merged order (shard.ts)
-      this.shard.sink.record(eveAnomalyText(code, this.now, f, ho), 'anomaly', this.evPkt, f ? f.serial : -1, false, key, w);
+      const rec = eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed });
+      this.shard.sink.record(rec, this.evPkt, f ? f.serial : -1, false, key, w);
       return;
     }
     if (!this.throttle.allow(key, w)) return;
-    if (this.textOut) this.recordText(eveAnomalyText(code, this.now, f, ho), 'anomaly', -1);
-    else this.record(eveAnomaly(code, this.now, f, ho), -1);
-  }
-
-  /** Records as JSON lines (options `emitText` or `shard`). */
-  private get textOut(): boolean {
-    return this.emitText !== null || this.shard !== null;
-  }
-
-  private record(rec: EveRecord, _serial: number): void {
-    this.recordCounts.set(rec.event_type, (this.recordCounts.get(rec.event_type) ?? 0) + 1);
-    this.emit(rec);
+    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed }), f ? f.serial : -1);
   }
 
   /** `serial`: the record's flow (shard mode), -1 when none; `last`: the flow's final record. */
-  private recordText(line: string, type: string, serial: number, last = false): void {
+  private record(rec: EveRecord, serial: number, last = false): void {
     if (this.shard !== null) {
-      this.shard.sink.record(line, type, this.evPkt, serial, last, null, 0);
+      this.shard.sink.record(rec, this.evPkt, serial, last, null, 0);
       return;
     }
-    this.recordCounts.set(type, (this.recordCounts.get(type) ?? 0) + 1);
-    (this.emitText as (line: string, eventType: string) => void)(line, type);
+    this.recordCounts.set(rec.event_type, (this.recordCounts.get(rec.event_type) ?? 0) + 1);
+    this.emit(rec);
   }
 
   private flowEnded(f: Flow, reason: FlowEndReasonName, final: boolean): void {
@@ -371,9 +348,7 @@ export class Sensor {
       this.curFlow = saved;
     }
     if (reason === 'forced') this.countAnomaly('flow.memcap_evicted');
-    const ho = { mirror: this.opts.mirror, seed: this.opts.communityIdSeed };
-    if (this.textOut) this.recordText(eveFlowText(f, reason, ho), 'flow', f.serial, final);
-    else this.record(eveFlow(f, reason, ho), f.serial);
+    this.record(eveFlow(f, reason, { mirror: this.opts.mirror, seed: this.opts.communityIdSeed }), f.serial, final);
   }
 
   /** Wall-clock tick for a live sensor: idle flows end even when no packet arrives. */

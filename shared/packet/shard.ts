@@ -22,6 +22,7 @@
  * the reassembly memcap, so a capture that reaches those limits may evict (or stop holding) other flows than one
  * thread would. Memory stays bounded by the limits plus the chunks in flight (the caller bounds those).
  */
+import type { EveRecord } from './eve.ts';
 import type { SensorStats } from './sensor.ts';
 
 /** Per-(key, window) anomaly record limit (Zeek's weird rate limiting): `burst` records per window, the rest counted. */
@@ -61,11 +62,11 @@ export class AnomalyThrottle {
 /** What a sharded `Sensor` reports besides its records. */
 export interface ShardSink {
   /**
-   * A record (its JSON line, without the newline) made while handling packet `pkt` (1-based; the packet count plus one at the end of input). `serial`:
+   * A record made while handling packet `pkt` (1-based; the packet count plus one at the end of input). `serial`:
    * the thread-local creation serial of the record's flow, -1 when it has none; `last`: the flow's final record.
    * `throttleKey`/`throttleWindow`: an anomaly record, subject to rate limiting (null otherwise).
    */
-  record(line: string, eventType: string, pkt: number, serial: number, last: boolean, throttleKey: string | null, throttleWindow: number): void;
+  record(rec: EveRecord, pkt: number, serial: number, last: boolean, throttleKey: string | null, throttleWindow: number): void;
   /** A flow was created at packet `pkt`: kind 0 the tunnel carrier flow, 1 the packet's own (inner) flow. */
   created(pkt: number, kind: 0 | 1, serial: number, hash: number): void;
 }
@@ -117,7 +118,8 @@ export class ShardOutput implements ShardSink {
   private readonly typeIndex = new Map<string, number>();
   private readonly types: string[] = [];
 
-  record(line: string, eventType: string, pkt: number, serial: number, last: boolean, throttleKey: string | null, throttleWindow: number): void {
+  record(rec: EveRecord, pkt: number, serial: number, last: boolean, throttleKey: string | null, throttleWindow: number): void {
+    const line = JSON.stringify(rec);
     // UTF-8 needs at most 3 bytes per UTF-16 unit
     const need = line.length * 3 + 1;
     if (this.bytes.length - this.len < need) {
@@ -127,11 +129,11 @@ export class ShardOutput implements ShardSink {
     }
     this.len += encoder.encodeInto(line, this.bytes.subarray(this.len)).written;
     this.bytes[this.len++] = 10;
-    let t = this.typeIndex.get(eventType);
+    let t = this.typeIndex.get(rec.event_type);
     if (t === undefined) {
       t = this.types.length;
-      this.types.push(eventType);
-      this.typeIndex.set(eventType, t);
+      this.types.push(rec.event_type);
+      this.typeIndex.set(rec.event_type, t);
     }
     if (throttleKey !== null) {
       this.anomalyLines.push(this.lines);
