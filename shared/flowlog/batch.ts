@@ -29,26 +29,56 @@ export const SIDE_KEYS = ['eni', 'account', 'instance', 'name', 'vpc', 'subnet',
 const DASH = 0x2d;
 
 const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a cached string: a range of one of the arena's buffers */
+interface Encoded {
+  buf: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/**
+ * Encoded enrichment strings (side values, protocol and flag names, direction classes) live side by side in a few
+ * large buffers, so a column appending them sees the same source buffer call after call (DictUtf8Column keeps one
+ * DataView per source buffer).
+ */
+class ByteArena {
+  private buf = new Uint8Array(1 << 16);
+  private used = 0;
+  put(v: string): Encoded {
+    const max = 3 * v.length;
+    if (this.used + max > this.buf.length) {
+      this.buf = new Uint8Array(Math.max(1 << 16, max));
+      this.used = 0;
+    }
+    const { written } = encoder.encodeInto(v, this.buf.subarray(this.used));
+    const e = { buf: this.buf, start: this.used, end: this.used + written };
+    this.used += written;
+    return e;
+  }
+}
+const arena = new ByteArena();
+
 /** side enrichments are cached, frozen objects (enricher.ts): encode their values once */
-const sideBytesCache = new WeakMap<SideEnrichment, (Uint8Array | null)[]>();
-function sideBytes(side: SideEnrichment): (Uint8Array | null)[] {
+const sideBytesCache = new WeakMap<SideEnrichment, (Encoded | null)[]>();
+function sideBytes(side: SideEnrichment): (Encoded | null)[] {
   let b = sideBytesCache.get(side);
   if (!b) {
-    b = SIDE_KEYS.map((k) => (side[k] === null ? null : encoder.encode(side[k]!)));
+    b = SIDE_KEYS.map((k) => (side[k] === null ? null : arena.put(side[k]!)));
     sideBytesCache.set(side, b);
   }
   return b;
 }
-const scalarBytes = new Map<string, Uint8Array>();
+const scalarBytes = new Map<string, Encoded>();
 function appendCached(col: DictUtf8Column, row: number, v: string | null): void {
   if (v === null) return;
   if (col.length < row) col.padTo(row);
   let b = scalarBytes.get(v);
   if (!b) {
     if (scalarBytes.size > 4096) scalarBytes.clear();
-    scalarBytes.set(v, (b = encoder.encode(v)));
+    scalarBytes.set(v, (b = arena.put(v)));
   }
-  col.appendBytes(b, 0, b.length);
+  col.appendBytes(b.buf, b.start, b.end);
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -180,7 +210,7 @@ export class FlowBatch {
       if (b === null || b === undefined) continue;
       const col = cols[first + k] as DictUtf8Column;
       if (col.length < row) col.padTo(row);
-      col.appendBytes(b, 0, b.length);
+      col.appendBytes(b.buf, b.start, b.end);
     }
   }
 
