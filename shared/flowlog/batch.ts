@@ -85,6 +85,8 @@ const latin1 = new TextDecoder('latin1');
 
 export interface FormatPlan {
   strCols: Int32Array;
+  /** per string column: which RowBlock id numbers it (0-3: srcaddr, dstaddr, interface-id, instance-id; 4/5: pkt-srcaddr/pkt-dstaddr when equal to srcaddr/dstaddr), -1 none */
+  strIds: Int8Array;
   strTok: Int32Array;
   numCols: Int32Array;
   numTok: Int32Array;
@@ -109,7 +111,9 @@ export function planFor(format: FlowLogFormat): FormatPlan {
       ntk.push(t);
     }
   }
-  p = { strCols: Int32Array.from(sc), strTok: Int32Array.from(stk), numCols: Int32Array.from(nc), numTok: Int32Array.from(ntk) };
+  const idOfColumn: Record<string, number> = { srcaddr: 0, dstaddr: 1, interface_id: 2, instance_id: 3, pkt_srcaddr: 4, pkt_dstaddr: 5 };
+  const strIds = Int8Array.from(sc, (c) => idOfColumn[FLOW_LOG_FIELDS[c]!.column] ?? -1);
+  p = { strCols: Int32Array.from(sc), strIds, strTok: Int32Array.from(stk), numCols: Int32Array.from(nc), numTok: Int32Array.from(ntk) };
   plans.set(format, p);
   return p;
 }
@@ -159,6 +163,10 @@ export class FlowBatch {
     const text = b.text;
     const tok = b.tok;
     const sc = plan.strCols;
+    const si = plan.strIds;
+    const ids = b.ids;
+    const o = 4 * r;
+    const same = b.same[r]!;
     let q = b.strBase[r]!;
     for (let k = 0; k < sc.length; k++, q += 2) {
       const s = tok[q]!;
@@ -166,7 +174,11 @@ export class FlowBatch {
       if (e - s === 1 && text[s] === DASH) continue;
       const col = cols[sc[k]!] as DictUtf8Column;
       if (col.length < row) col.padTo(row);
-      col.appendBytes(text, s, e);
+      const w = si[k]!;
+      // the parsing thread's id for these bytes, when it has one: no hashing for values seen before in this part
+      const id = w < 0 ? -1 : w < 4 ? ids[o + w]! : w === 4 ? (same & 1 ? ids[o]! : -1) : same & 2 ? ids[o + 1]! : -1;
+      if (id >= 0) col.appendId(id, text, s, e);
+      else col.appendBytes(text, s, e);
     }
     const nc = plan.numCols;
     const nums = b.nums;

@@ -346,6 +346,63 @@ export class DictUtf8Column extends BaseColumn {
     }
   }
 
+  /** open addressing: key = a caller's id for the value (-1 empty), with the value's index beside it */
+  private idKeys: Int32Array = EMPTY_I32;
+  private idVals: Int32Array = EMPTY_I32;
+  private idCount = 0;
+
+  /**
+   * Appends src[start, end), which the caller numbers `id` (its own dictionary id for exactly these bytes, stable
+   * across calls): the value's index is found by that number, and the bytes are hashed only the first time.
+   */
+  appendId(id: number, src: Uint8Array, start: number, end: number): void {
+    let keys = this.idKeys;
+    if (keys.length === 0) {
+      keys = this.idKeys = new Int32Array(columnPool.take(4 * 1024));
+      keys.fill(-1);
+      this.idVals = new Int32Array(columnPool.take(4 * 1024));
+    }
+    const mask = keys.length - 1;
+    let slot = Math.imul(id, 0x9e3779b1) >>> (Math.clz32(mask));
+    for (;;) {
+      const k = keys[slot]!;
+      if (k === id) {
+        const v = this.idVals[slot]!;
+        this.room(this.length)[this.length] = v;
+        this.prev = v;
+        this.markValid(this.length++);
+        return;
+      }
+      if (k === -1) break;
+      slot = (slot + 1) & mask;
+    }
+    this.appendBytes(src, start, end);
+    keys[slot] = id;
+    this.idVals[slot] = this.prev;
+    if (2 * ++this.idCount > keys.length) this.regrowIds();
+  }
+
+  private regrowIds(): void {
+    const oldKeys = this.idKeys;
+    const oldVals = this.idVals;
+    const size = 2 * oldKeys.length;
+    const keys = (this.idKeys = new Int32Array(columnPool.take(4 * size)));
+    keys.fill(-1);
+    const vals = (this.idVals = new Int32Array(columnPool.take(4 * size)));
+    const mask = size - 1;
+    const shift = Math.clz32(mask);
+    for (let i = 0; i < oldKeys.length; i++) {
+      const k = oldKeys[i]!;
+      if (k === -1) continue;
+      let slot = Math.imul(k, 0x9e3779b1) >>> shift;
+      while (keys[slot] !== -1) slot = (slot + 1) & mask;
+      keys[slot] = k;
+      vals[slot] = oldVals[i]!;
+    }
+    columnPool.give(oldKeys.buffer as ArrayBuffer);
+    columnPool.give(oldVals.buffer as ArrayBuffer);
+  }
+
   appendString(value: string | null | undefined): void {
     if (value === null || value === undefined) {
       this.appendNull();
@@ -376,9 +433,9 @@ export class DictUtf8Column extends BaseColumn {
   raw(): RawColumn {
     const idx = this.indices;
     if (idx === undefined) return { kind: 'null', type: 'utf8', length: this.length };
-    columnPool.give(this.table.buffer as ArrayBuffer);
-    columnPool.give(this.dictHashes.buffer as ArrayBuffer);
-    this.table = this.dictHashes = EMPTY_I32;
+    for (const a of [this.table, this.dictHashes, this.idKeys, this.idVals]) if (a.length) columnPool.give(a.buffer as ArrayBuffer);
+    this.table = this.dictHashes = this.idKeys = this.idVals = EMPTY_I32;
+    this.idCount = 0;
     this.src = undefined;
     this.srcView = EMPTY_VIEW;
     return {

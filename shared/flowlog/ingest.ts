@@ -343,6 +343,7 @@ async function ingestText(
   const enrichOut = emptyEnrichment();
   const ids = feed ? slotCacheFor(feed.builder) : undefined!;
   const idOf = feed ? (v: string) => feed.builder.idOf(v) : undefined!;
+  const recordIds = new Int32Array(4);
   let lastVpc: string | null | undefined;
   let lastVpcId = -1;
   const parser = new FlowLogParser({
@@ -373,19 +374,21 @@ async function ingestText(
       enrichIn.srcaddr_slot = srcSlot;
       enrichIn.dstaddr_slot = dstSlot;
       // packet-level addresses usually equal the record's: reuse the string instead of decoding again
-      enrichIn.pkt_srcaddr = sameToken(view, P.pkt_srcaddr, P.srcaddr) ? enrichIn.srcaddr : tokenString(view, P.pkt_srcaddr);
-      enrichIn.pkt_dstaddr = sameToken(view, P.pkt_dstaddr, P.dstaddr) ? enrichIn.dstaddr : tokenString(view, P.pkt_dstaddr);
+      const sameSrc = sameToken(view, P.pkt_srcaddr, P.srcaddr);
+      const sameDst = sameToken(view, P.pkt_dstaddr, P.dstaddr);
+      enrichIn.pkt_srcaddr = sameSrc ? enrichIn.srcaddr : tokenString(view, P.pkt_srcaddr);
+      enrichIn.pkt_dstaddr = sameDst ? enrichIn.dstaddr : tokenString(view, P.pkt_dstaddr);
       enrichIn.flow_direction = knownToken(view, P.flow_direction, DIRECTIONS);
       enrichIn.pkt_src_aws_service = tokenString(view, P.pkt_src_aws_service);
       enrichIn.pkt_dst_aws_service = tokenString(view, P.pkt_dst_aws_service);
       const protocol = numAt(view, P.protocol);
       const flags = numAt(view, P.tcp_flags);
       const enr = enricher.enrich(enrichIn, enrichOut);
-      if (rows.add(view, lastPid, enr, protocol, flags)) writer.ship(rows.take()!);
       const end = numAt(view, P.end);
       if (end !== null && end > newest) newest = end;
       if (feed) {
-        // dictionary ids through the interner's slots: no Map lookup per string for strings seen before
+        // dictionary ids through the interner's slots: no Map lookup per string for strings seen before; the row
+        // block carries them too, so the column builder need not hash these values again
         const b = feed.builder;
         const inst = tokenString(view, P.instance_id);
         const instSlot = lastTokenSlot();
@@ -394,14 +397,18 @@ async function ingestText(
           lastVpc = vpc;
           lastVpcId = vpc ? b.idOf(vpc) : -1;
         }
+        recordIds[0] = src === null ? -1 : ids.get(src, srcSlot, idOf);
+        recordIds[1] = dst === null ? -1 : ids.get(dst, dstSlot, idOf);
+        recordIds[2] = iface ? ids.get(iface, ifaceSlot, idOf) : -1;
+        recordIds[3] = inst ? ids.get(inst, instSlot, idOf) : -1;
+        if (rows.add(view, lastPid, enr, protocol, flags, recordIds, (sameSrc ? 1 : 0) | (sameDst ? 2 : 0))) writer.ship(rows.take()!);
         const full = b.addIds(
-          knownToken(view, P.log_status, LOG_STATUS), start, end, src === null ? -1 : ids.get(src, srcSlot, idOf),
-          dst === null ? -1 : ids.get(dst, dstSlot, idOf), numAt(view, P.dstport), protocol, numAt(view, P.packets),
-          numAt(view, P.bytes), knownToken(view, P.action, ACTIONS), enr.direction_class, iface ? ids.get(iface, ifaceSlot, idOf) : -1,
-          inst ? ids.get(inst, instSlot, idOf) : -1, lastVpcId,
+          knownToken(view, P.log_status, LOG_STATUS), start, end, recordIds[0]!, recordIds[1]!, numAt(view, P.dstport), protocol,
+          numAt(view, P.packets), numAt(view, P.bytes), knownToken(view, P.action, ACTIONS), enr.direction_class, recordIds[2]!,
+          recordIds[3]!, lastVpcId,
         );
         if (full) feed.ship(b.take()!);
-      }
+      } else if (rows.add(view, lastPid, enr, protocol, flags)) writer.ship(rows.take()!);
     },
   });
   try {

@@ -30,6 +30,13 @@ export interface RowBlock {
   flags: Int32Array;
   /** index in DIRECTION_CLASSES, -1 for NULL */
   direction: Int8Array;
+  /**
+   * per record, 4 ids: srcaddr, dstaddr, interface-id, instance-id as numbered by the parsing thread's detection
+   * dictionary (-1: NULL or not numbered); the building side finds repeated values by these instead of hashing bytes
+   */
+  ids: Int32Array;
+  /** per record: 1 when pkt-srcaddr has the bytes of srcaddr, 2 when pkt-dstaddr has those of dstaddr */
+  same: Uint8Array;
   /** per record: where its string token pairs start in `tok`, and its numbers in `nums` */
   strBase: Int32Array;
   numBase: Int32Array;
@@ -46,7 +53,7 @@ export interface RowBlock {
 
 /** Every ArrayBuffer of a block (to transfer it, and to give it back to the pool). */
 export function rowBlockBuffers(b: RowBlock): ArrayBuffer[] {
-  return [b.format, b.partition, b.src, b.dst, b.protocol, b.flags, b.direction, b.strBase, b.numBase, b.text, b.tok, b.nums].map(
+  return [b.format, b.partition, b.src, b.dst, b.protocol, b.flags, b.direction, b.ids, b.same, b.strBase, b.numBase, b.text, b.tok, b.nums].map(
     (a) => a.buffer as ArrayBuffer,
   );
 }
@@ -89,6 +96,8 @@ export class RowBlockBuilder {
       rows: 0,
       format: i32(n), partition: i32(n), src: i32(n), dst: i32(n), protocol: i32(n), flags: i32(n),
       direction: new Int8Array(columnPool.take(n)),
+      ids: i32(4 * n),
+      same: new Uint8Array(columnPool.take(n)),
       strBase: i32(n), numBase: i32(n),
       text: new Uint8Array(columnPool.take(160 * n)),
       tok: i32(40 * n),
@@ -121,8 +130,11 @@ export class RowBlockBuilder {
     return id;
   }
 
-  /** Appends one validated line; true when the block is full (take() it). */
-  add(view: LineView, partition: number, enr: Enrichment, protocol: number | null, flags: number | null): boolean {
+  /**
+   * Appends one validated line; true when the block is full (take() it). `ids` holds the record's srcaddr, dstaddr,
+   * interface-id and instance-id ids (-1 when NULL or unnumbered), `same` its pkt-address bits (RowBlock.same).
+   */
+  add(view: LineView, partition: number, enr: Enrichment, protocol: number | null, flags: number | null, ids?: Int32Array, same = 0): boolean {
     const b = this.block ?? this.open();
     const format = view.format;
     if (format !== this.lastFormat) {
@@ -187,6 +199,14 @@ export class RowBlockBuilder {
     b.protocol[r] = protocol ?? -1;
     b.flags[r] = flags ?? -1;
     b.direction[r] = enr.direction_class === null ? -1 : DIRECTION_CLASSES.indexOf(enr.direction_class);
+    const o = 4 * r;
+    if (ids !== undefined) {
+      b.ids[o] = ids[0]!;
+      b.ids[o + 1] = ids[1]!;
+      b.ids[o + 2] = ids[2]!;
+      b.ids[o + 3] = ids[3]!;
+    } else b.ids.fill(-1, o, o + 4);
+    b.same[r] = same;
     b.rows = r + 1;
     return b.rows >= this.capacity;
   }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Enricher } from '../../shared/enrich/enricher.ts';
 import { Inventory, type DescribeNetworkInterfacesLike } from '../../shared/enrich/inventory.ts';
 import { AwsRanges, type IpRangesDocument } from '../../shared/enrich/aws-ranges.ts';
+import { DetectDictionary } from '../../shared/detect/columns.ts';
 import { FlowBatch } from '../../shared/flowlog/batch.ts';
 import { RowBlockTables } from '../../shared/flowlog/lake-rows.ts';
 import { RowBlockBuilder, type RowBlock } from '../../shared/flowlog/rows.ts';
@@ -37,6 +38,7 @@ export function parseRows(
     for (let r = 0; r < b.rows; r++) tables.append(batch, b, r);
   };
   const partition = blocks.partitionId('test');
+  const dict = new DetectDictionary();
   const parser = new FlowLogParser({
     source: 'test',
     format: opts.format,
@@ -65,7 +67,11 @@ export function parseRows(
         protocol: n('protocol'),
         tcp_flags: n('tcp_flags'),
       });
-      if (blocks.add(v, partition, enr, n('protocol'), n('tcp_flags'))) apply(blocks.take());
+      // numbered like the ingest numbers them for the detections (the column builder then looks values up by id)
+      const id = (x: string | null) => (x === null ? -1 : dict.idOf(x));
+      const ids = Int32Array.of(id(srcaddr), id(dstaddr), id(s('interface_id')), id(s('instance_id')));
+      const same = (s('pkt_srcaddr') === srcaddr ? 1 : 0) | (s('pkt_dstaddr') === dstaddr ? 2 : 0);
+      if (blocks.add(v, partition, enr, n('protocol'), n('tcp_flags'), ids, same)) apply(blocks.take());
     },
   });
   const step = opts.chunk ?? bytes.length;

@@ -10,6 +10,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlowBatch, LAKE_COLUMNS } from '../../../shared/flowlog/batch.ts';
+import { DictUtf8Column } from '../../../shared/flowlog/columns.ts';
 import { batchToParquet, rawBatchToParquet } from '../../../shared/flowlog/parquet.ts';
 import { duck } from '../../helpers/flowlog.ts';
 
@@ -125,5 +126,37 @@ describe('lake Parquet writer', () => {
     expect(() => rawBatchToParquet({ ...raw, columns: raw.columns.slice(1) })).toThrow(/has 6\d columns, the lake schema 6\d/);
     const ragged = raw.columns.map((c, i) => (i === 3 ? { ...c, length: 2 } : c));
     expect(() => rawBatchToParquet({ ...raw, columns: ragged })).toThrow(/lake column srcaddr has 2 values, the part 1/);
+  });
+});
+
+describe('DictUtf8Column', () => {
+  it('gives one dictionary entry per distinct value, whether a value comes by id or by bytes', () => {
+    const col = new DictUtf8Column(16);
+    const enc = new TextEncoder();
+    const values: string[] = [];
+    // 5 000 distinct values (the id table regrows several times), each appended three ways, NULLs between
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5000; i++) {
+        const v = `10.${i >> 8}.${i & 255}.9`;
+        const b = enc.encode(v);
+        if (i % 3 === round) col.appendBytes(b, 0, b.length);
+        else col.appendId(i, b, 0, b.length); // id i always names the same bytes
+        values.push(v);
+        if (i % 97 === 0) {
+          col.appendNull();
+          values.push(null as unknown as string);
+        }
+      }
+    }
+    const raw = col.raw();
+    expect(raw.kind).toBe('dict');
+    if (raw.kind !== 'dict') return;
+    expect(raw.dictSize).toBe(5000);
+    expect(raw.length).toBe(values.length);
+    const dec = new TextDecoder();
+    const got = Array.from({ length: raw.length }, (_, i) =>
+      raw.valid && !(raw.valid[i >> 3]! & (1 << (i & 7))) ? null : dec.decode(raw.dictData.subarray(raw.dictOffsets[raw.indices[i]!]!, raw.dictOffsets[raw.indices[i]! + 1]!)),
+    );
+    expect(got).toEqual(values);
   });
 });
