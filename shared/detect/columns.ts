@@ -4,6 +4,7 @@
  * run over them either in the same thread or on the Parquet worker thread (the arrays transfer without copying, and
  * each batch carries the dictionary entries added since the previous one, so both sides number strings alike).
  */
+import { columnPool } from '../flowlog/pool.ts';
 import type { DirectionClass } from '../flowlog/record.ts';
 
 export const FLAG_NOT_OK = 1;
@@ -65,6 +66,11 @@ export interface DetectColumns {
   firstId: number;
 }
 
+/** Gives a batch's buffers back to this thread's pool (after the detections read it, on the thread that did). */
+export function releaseDetectColumns(c: DetectColumns): void {
+  for (const b of detectColumnBuffers(c)) columnPool.give(b);
+}
+
 export function detectColumnBuffers(c: DetectColumns): ArrayBuffer[] {
   return [c.start, c.end, c.src, c.dst, c.iface, c.inst, c.vpc, c.dstport, c.protocol, c.packets, c.bytes, c.flags].map((a) => a.buffer as ArrayBuffer);
 }
@@ -85,12 +91,14 @@ export class DetectColumnsBuilder {
     return this.c.length;
   }
 
+  /** arrays from the thread's buffer pool: a batch's buffers come back once the detections have read it (releaseDetectColumns) */
   private reset(): void {
     const n = this.capacity;
+    const f64 = () => new Float64Array(columnPool.take(8 * n), 0, n);
+    const i32 = () => new Int32Array(columnPool.take(4 * n), 0, n);
     this.c = {
-      length: 0, start: new Float64Array(n), end: new Float64Array(n), src: new Int32Array(n), dst: new Int32Array(n),
-      iface: new Int32Array(n), inst: new Int32Array(n), vpc: new Int32Array(n), dstport: new Int32Array(n),
-      protocol: new Int32Array(n), packets: new Float64Array(n), bytes: new Float64Array(n), flags: new Uint8Array(n),
+      length: 0, start: f64(), end: f64(), src: i32(), dst: i32(), iface: i32(), inst: i32(), vpc: i32(), dstport: i32(),
+      protocol: i32(), packets: f64(), bytes: f64(), flags: new Uint8Array(columnPool.take(n), 0, n),
       names: [], firstId: 0,
     };
   }

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { DetectionsConfigInput } from '../detect/config.ts';
-import { detectColumnBuffers, type DetectColumns } from '../detect/columns.ts';
+import { detectColumnBuffers, releaseDetectColumns, type DetectColumns } from '../detect/columns.ts';
 import type { Finding } from '../detect/finding.ts';
 import type { DetectStats } from '../detect/index.ts';
 import { rawBatchBuffers, type FlowBatch } from './batch.ts';
@@ -85,7 +85,13 @@ export const inlineEncoder: ParquetEncoder = {
 export async function localDetections(cfg: DetectionsConfigInput): Promise<DetectionHost> {
   const { createDetectors } = await import('../detect/index.ts');
   const d = createDetectors(cfg);
-  return { add: (c) => d.addColumns(c), finish: async () => ({ findings: d.finish(), stats: d.stats() }) };
+  return {
+    add: (c) => {
+      d.addColumns(c);
+      releaseDetectColumns(c);
+    },
+    finish: async () => ({ findings: d.finish(), stats: d.stats() }),
+  };
 }
 
 type Reply = { id: number; error?: string; bytes?: Uint8Array; parts?: LakePart[]; buffers?: ArrayBuffer[]; findings?: Finding[]; stats?: DetectStats };

@@ -58,7 +58,7 @@ const MAX_IN_FLIGHT = 2;
  * bursts (a part's encoding takes as long as parsing several blocks): measured, each thread's idle time fell from
  * ~1.0-1.3 s to ~0.3-0.5 s per 1 M lines against two blocks, at the same peak RSS.
  */
-const MAX_BLOCKS_IN_FLIGHT = 6;
+const MAX_BLOCKS_IN_FLIGHT = 4;
 
 export interface ObjectSummary {
   source: string;

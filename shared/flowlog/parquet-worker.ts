@@ -5,7 +5,7 @@
  * inline instead.
  */
 import { parentPort } from 'node:worker_threads';
-import type { DetectColumns } from '../detect/columns.ts';
+import { detectColumnBuffers, type DetectColumns } from '../detect/columns.ts';
 import type { DetectionsConfigInput } from '../detect/config.ts';
 import type { Detectors } from '../detect/index.ts';
 import { rawBatchBuffers, type RawBatch } from './batch.ts';
@@ -80,7 +80,9 @@ async function handle(msg: Request): Promise<void> {
     } else if (msg.type === 'detect') {
       if (!detectors) throw new Error('detections not started');
       detectors.addColumns(msg.cols);
-      parentPort!.postMessage({ id: msg.id });
+      // the batch's buffers go back to the parsing thread's pool for the next batches
+      const buffers = detectColumnBuffers(msg.cols);
+      parentPort!.postMessage({ id: msg.id, buffers }, buffers);
     } else {
       if (!detectors) throw new Error('detections not started');
       parentPort!.postMessage({ id: msg.id, findings: detectors.finish(), stats: detectors.stats() });

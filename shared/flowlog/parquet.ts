@@ -58,7 +58,7 @@ let dictI32 = new Int32Array(1 << 15);
 let dictF64 = new Float64Array(1 << 15);
 let dictStart = new Int32Array(1 << 15); // UTF8 dictionary entries as [start, end) of the column's bytes
 let dictEnd = new Int32Array(1 << 15);
-const out = new ByteWriter(4 << 20);
+const out = new ByteWriter(1 << 20);
 
 function ensureBody(bytes: number): Uint8Array {
   if (body.length < bytes) body = new Uint8Array(Math.max(bytes, 2 * body.length));

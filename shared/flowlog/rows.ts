@@ -17,7 +17,7 @@ import { columnPool } from './pool.ts';
 import { DIRECTION_CLASSES } from './record.ts';
 
 /** records per block: ~1.5 MB of arrays for a v5 line, small enough to keep two or three in flight */
-export const BLOCK_ROWS = 4096;
+export const BLOCK_ROWS = 3072;
 
 export interface RowBlock {
   rows: number;
@@ -101,7 +101,7 @@ export class RowBlockBuilder {
       strBase: i32(n), numBase: i32(n),
       text: new Uint8Array(columnPool.take(160 * n)),
       tok: i32(40 * n),
-      nums: new Float64Array(columnPool.take(8 * 12 * n)),
+      nums: new Float64Array(columnPool.take(8 * 10 * n)),
       newFormats: [], newPartitions: [], newSides: [],
     });
   }
