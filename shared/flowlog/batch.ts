@@ -69,15 +69,13 @@ function sideBytes(side: SideEnrichment): (Encoded | null)[] {
   }
   return b;
 }
-const scalarBytes = new Map<string, Encoded>();
-function appendCached(col: DictUtf8Column, row: number, v: string | null): void {
-  if (v === null) return;
+const PROTOCOL_NAMES: (Encoded | null | undefined)[] = [];
+const FLAG_NAMES: (Encoded | null | undefined)[] = [];
+const DIRECTIONS: (Encoded | null | undefined)[] = [];
+const encodeName = (v: string | null): Encoded | null => (v === null ? null : arena.put(v));
+function appendEncoded(col: DictUtf8Column, row: number, b: Encoded | null): void {
+  if (b === null) return;
   if (col.length < row) col.padTo(row);
-  let b = scalarBytes.get(v);
-  if (!b) {
-    if (scalarBytes.size > 4096) scalarBytes.clear();
-    scalarBytes.set(v, (b = arena.put(v)));
-  }
   col.appendBytes(b.buf, b.start, b.end);
 }
 
@@ -205,7 +203,13 @@ export class FlowBatch {
     const dir = b.direction[r]!;
     const proto = b.protocol[r]!;
     const flags = b.flags[r]!;
-    this.appendEnrichment(row, sides[b.src[r]!]!, sides[b.dst[r]!]!, protocolName(proto < 0 ? null : proto), tcpFlagNames(flags < 0 ? null : flags), dir < 0 ? null : DIRECTION_CLASSES[dir]!);
+    this.appendSide(row, ENRICH_START, sides[b.src[r]!]!);
+    this.appendSide(row, ENRICH_START + SIDE_KEYS.length, sides[b.dst[r]!]!);
+    // protocol name, flag names and direction class by number: encoded once per value, no lookup by string
+    const tail = ENRICH_START + 2 * SIDE_KEYS.length;
+    if (proto >= 0) appendEncoded(cols[tail] as DictUtf8Column, row, proto < 256 ? (PROTOCOL_NAMES[proto] ??= encodeName(protocolName(proto))) : encodeName(protocolName(proto)));
+    if (flags >= 0) appendEncoded(cols[tail + 1] as DictUtf8Column, row, flags < 256 ? (FLAG_NAMES[flags] ??= encodeName(tcpFlagNames(flags))) : encodeName(tcpFlagNames(flags)));
+    if (dir >= 0) appendEncoded(cols[tail + 2] as DictUtf8Column, row, (DIRECTIONS[dir] ??= encodeName(DIRECTION_CLASSES[dir]!)));
     this.length = row + 1;
   }
 
@@ -224,16 +228,6 @@ export class FlowBatch {
       if (col.length < row) col.padTo(row);
       col.appendBytes(b.buf, b.start, b.end);
     }
-  }
-
-  private appendEnrichment(row: number, src: SideEnrichment, dst: SideEnrichment, protocolName: string | null, tcpFlagNames: string | null, direction: string | null): void {
-    this.appendSide(row, ENRICH_START, src);
-    this.appendSide(row, ENRICH_START + SIDE_KEYS.length, dst);
-    const cols = this.columns;
-    const tail = ENRICH_START + 2 * SIDE_KEYS.length;
-    appendCached(cols[tail] as DictUtf8Column, row, protocolName);
-    appendCached(cols[tail + 1] as DictUtf8Column, row, tcpFlagNames);
-    appendCached(cols[tail + 2] as DictUtf8Column, row, direction);
   }
 
   /**
