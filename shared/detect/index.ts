@@ -58,7 +58,7 @@ export interface Detectors {
 
 /**
  * A distinct-member set of small non-negative integers (ports as themselves, strings numbered by the detector's
- * dictionary) that stores its first member inline and stops growing at `cap` (counts beyond it are "at least").
+ * dictionary) that stores its first four members inline and stops growing at `cap` (counts beyond it are "at least").
  * Up to LINEAR members live packed in an Int32Array scanned linearly; beyond that the array becomes an
  * open-addressing hash table of id + 1 (0 = empty slot) at most half full. Both are a fraction of a Set's memory
  * (tens of thousands of these are live for a busy object) and cheaper than hashing strings.
@@ -66,6 +66,10 @@ export interface Detectors {
 const LINEAR = 16;
 export class IdSet {
   first = -1;
+  /** the second to fourth members, inline (most sets never grow past four: no array for them) */
+  m1 = -1;
+  m2 = -1;
+  m3 = -1;
   items: Int32Array | undefined;
   size = 0;
   add(id: number, cap: number): void {
@@ -77,11 +81,24 @@ export class IdSet {
       this.size = 1;
       return;
     }
+    if (size < 4) {
+      if (id === this.m1 || id === this.m2) return;
+      if (size === 1) this.m1 = id;
+      else if (size === 2) this.m2 = id;
+      else this.m3 = id;
+      this.size = size + 1;
+      return;
+    }
     // members after the first: packed in items[0, n) while n <= LINEAR, hashed after
     const n = size - 1;
     let items = this.items;
-    if (items === undefined) this.items = items = new Int32Array(4);
-    else if (n <= LINEAR) {
+    if (items === undefined) {
+      if (id === this.m1 || id === this.m2 || id === this.m3) return;
+      items = this.items = new Int32Array(8);
+      items[0] = this.m1;
+      items[1] = this.m2;
+      items[2] = this.m3;
+    } else if (n <= LINEAR) {
       for (let i = 0; i < n; i++) if (items[i] === id) return;
       if (n === LINEAR) {
         items = this.items = IdSet.rehash(items, n, 4 * LINEAR);
