@@ -59,11 +59,13 @@ export interface Detectors {
 /**
  * A distinct-member set of small non-negative integers (ports as themselves, strings numbered by the detector's
  * dictionary) that stores its first four members inline and stops growing at `cap` (counts beyond it are "at least").
- * Up to LINEAR members live packed in an Int32Array scanned linearly; beyond that the array becomes an
- * open-addressing hash table of id + 1 (0 = empty slot) at most half full. Both are a fraction of a Set's memory
+ * Up to LINEAR members live packed in an Int32Array scanned linearly, up to SORTED sorted and found by binary search;
+ * beyond that the array becomes an open-addressing hash table of id + 1 (0 = empty slot) at most half full. Both are a fraction of a Set's memory
  * (tens of thousands of these are live for a busy object) and cheaper than hashing strings.
  */
 const LINEAR = 16;
+/** from LINEAR to SORTED members a set is a sorted packed array; beyond SORTED, a hash table */
+const SORTED = 256;
 export class IdSet {
   first = -1;
   /** the second to fourth members, inline (most sets never grow past four: no array for them) */
@@ -98,18 +100,48 @@ export class IdSet {
       items[0] = this.m1;
       items[1] = this.m2;
       items[2] = this.m3;
-    } else if (n <= LINEAR) {
+    } else if (n < LINEAR) {
       for (let i = 0; i < n; i++) if (items[i] === id) return;
-      if (n === LINEAR) {
-        items = this.items = IdSet.rehash(items, n, 4 * LINEAR);
-        if (IdSet.insert(items, id)) this.size = size + 1;
-        return;
+      if (n === items.length) {
+        const next = new Int32Array(2 * n);
+        next.set(items);
+        this.items = items = next;
+      }
+    } else if (n < SORTED) {
+      // sorted and packed: half the memory of a hash table at its load factor (most large sets stop at a small cap)
+      if (n === LINEAR) items.subarray(0, n).sort();
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const v = items[mid]!;
+        if (v < id) lo = mid + 1;
+        else if (v > id) hi = mid;
+        else return;
       }
       if (n === items.length) {
         const next = new Int32Array(2 * n);
         next.set(items);
         this.items = items = next;
       }
+      items.copyWithin(lo + 1, lo, n);
+      items[lo] = id;
+      this.size = size + 1;
+      return;
+    } else if (n === SORTED) {
+      // the packed members must not contain id yet
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const v = items[mid]!;
+        if (v < id) lo = mid + 1;
+        else if (v > id) hi = mid;
+        else return;
+      }
+      items = this.items = IdSet.rehash(items, n, 4 * SORTED);
+      if (IdSet.insert(items, id)) this.size = size + 1;
+      return;
     } else {
       if (2 * (n + 1) > items.length) items = this.items = IdSet.rehash(items, -1, 2 * items.length);
       if (IdSet.insert(items, id)) this.size = size + 1;

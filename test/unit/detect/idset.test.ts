@@ -19,13 +19,17 @@ describe('IdSet (capped distinct counting behind the detections)', () => {
     );
   });
 
-  it('passes from the packed array to the hash table without losing or double-counting members', () => {
-    const s = new IdSet();
-    for (let round = 0; round < 3; round++) for (let id = 0; id < 100; id++) s.add(id * 7919, 1000);
-    expect(s.size).toBe(100);
-    s.add(0, 1000);
-    s.add(100 * 7919, 1000);
-    expect(s.size).toBe(101);
+  it('passes from inline members to the packed, the sorted and the hashed forms without losing or double-counting members', () => {
+    for (const n of [3, 4, 5, 16, 17, 100, 256, 257, 600]) {
+      const s = new IdSet();
+      // descending, then ascending, then scattered repeats: every insertion position of the sorted form
+      for (let id = n - 1; id >= 0; id -= 2) s.add(id * 7919, 10_000);
+      for (let id = 0; id < n; id++) s.add(id * 7919, 10_000);
+      for (let round = 0; round < 2; round++) for (let id = 0; id < n; id += 3) s.add(id * 7919, 10_000);
+      expect(s.size, `n=${n}`).toBe(n);
+      s.add(n * 7919, 10_000);
+      expect(s.size, `n=${n}`).toBe(n + 1);
+    }
   });
 
   it('ignores new members once full, and reports the only member', () => {
