@@ -191,6 +191,7 @@ class PartitionedWriter {
       parts.map(async (p) => {
         this.writtenKeys.push(p.key);
         this.outputs.push(await this.sink.put(p.key, p.bytes));
+        this.encoder.recycle(p.bytes);
       }),
     );
   }
@@ -221,9 +222,9 @@ class PartitionedWriter {
     this.writtenKeys.push(key);
     const write = this.encoder
       .encode(p.batch)
-      .then((body) => this.sink.put(key, body))
-      .then((loc) => {
-        this.outputs.push(loc);
+      .then(async (body) => {
+        this.outputs.push(await this.sink.put(key, body));
+        this.encoder.recycle(body);
       });
     write.catch(() => undefined); // observed in drain(); never an unhandled rejection meanwhile
     this.pending.push(write);

@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 export interface LakeSink {
   /** human-readable root, e.g. /tmp/lake or s3://bucket/prefix */
   readonly root: string;
-  /** writes (replaces) one object at a key relative to the root; returns its full location */
+  /**
+   * writes (replaces) one object at a key relative to the root; returns its full location. `body` is only read until
+   * the promise settles: the caller reuses its buffer afterwards, so a sink that keeps the bytes must copy them.
+   */
   put(key: string, body: Uint8Array): Promise<string>;
   /** best-effort removal (used to roll back the parts of an object that failed half way) */
   remove(key: string): Promise<void>;

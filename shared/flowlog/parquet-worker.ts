@@ -10,6 +10,7 @@ import type { DetectionsConfigInput } from '../detect/config.ts';
 import type { Detectors } from '../detect/index.ts';
 import { rawBatchBuffers, type RawBatch } from './batch.ts';
 import { rawBatchToParquet } from './parquet.ts';
+import { columnPool } from './pool.ts';
 import { LakeRowsWriter, type LakePart } from './lake-rows.ts';
 import { rowBlockBuffers, type RowBlock } from './rows.ts';
 
@@ -95,6 +96,8 @@ async function handle(msg: Request): Promise<void> {
 
 // messages are handled strictly in order (detect-start's import is awaited before the first batch is added)
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (msg: Request) => {
+parentPort!.on('message', (msg: Request & { recycled?: ArrayBuffer[] }) => {
+  // buffers of parts the parsing thread has written come back for the next parts
+  for (const b of msg.recycled ?? []) columnPool.give(b);
   queue = queue.then(() => handle(msg));
 });

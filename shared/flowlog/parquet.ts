@@ -22,6 +22,7 @@ import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { LAKE_COLUMNS, releaseRawBatch, type FlowBatch, type LakeColumn, type RawBatch } from './batch.ts';
 import type { RawColumn } from './columns.ts';
+import { columnPool } from './pool.ts';
 
 if (typeof zstdCompressSync !== 'function') {
   throw new Error(`the lake writer needs zstd in node:zlib (Node >= 22.15); this is Node ${process.version}`);
@@ -585,7 +586,11 @@ export function rawBatchToParquet(raw: RawBatch): Uint8Array {
   };
   writeMetadata(out, metadata);
   out.appendBytes(MAGIC);
-  return out.getBytes().slice();
+  // the part leaves in a buffer of this thread's pool: it comes back (encoder.ts recycle()) once written
+  const bytes = out.getBytes();
+  const part = new Uint8Array(columnPool.take(bytes.length), 0, bytes.length);
+  part.set(bytes);
+  return part;
 }
 
 /** A filled FlowBatch as Parquet; its buffers go back to this thread's pool. */

@@ -16,7 +16,7 @@ class MemorySink implements LakeSink {
   readonly root = 'mem://';
   readonly objects = new Map<string, Uint8Array>();
   async put(key: string, body: Uint8Array) {
-    this.objects.set(key, body);
+    this.objects.set(key, body.slice()); // the caller reuses body's buffer once put resolves (LakeSink)
     return `mem://${key}`;
   }
   async remove(key: string) {
