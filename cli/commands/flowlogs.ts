@@ -31,13 +31,15 @@ export async function runIngest(inputs: string[], o: IngestCliOptions): Promise<
   }
   const rowsPerPart = o.rowsPerPart ? Number(o.rowsPerPart) : DEFAULT_ROWS_PER_PART;
   if (!Number.isInteger(rowsPerPart) || rowsPerPart < 1) throw new UsageError('--rows-per-part must be a positive integer');
-  const config = o.config ? await loadConfig(o.config) : undefined;
-  const sources = await resolveSources(inputs);
-  if (sources.length === 0) throw new Error(`no flow-log files found in ${inputs.join(', ')}`);
-  const enricher = await makeEnricher({ inventory: o.inventory ?? config?.local.inventory, ipRanges: o.ipRanges });
-  // a second core encodes Parquet while this one parses (NETWATCH_PARQUET_WORKER=0 keeps it on one thread)
+  // a second core builds the lake columns, writes Parquet and runs the detections while this one parses
+  // (NETWATCH_PARQUET_WORKER=0 keeps it on one thread). Started first: it boots while this thread reads the config,
+  // lists the inputs and loads the enrichment data.
   const encoder = availableParallelism() > 1 && process.env.NETWATCH_PARQUET_WORKER !== '0' ? workerEncoder() : inlineEncoder;
   try {
+    const config = o.config ? await loadConfig(o.config) : undefined;
+    const sources = await resolveSources(inputs);
+    if (sources.length === 0) throw new Error(`no flow-log files found in ${inputs.join(', ')}`);
+    const enricher = await makeEnricher({ inventory: o.inventory ?? config?.local.inventory, ipRanges: o.ipRanges });
     return await ingestAll(sources, {
       enricher,
       sink: await resolveSink(o.out),
