@@ -7,10 +7,11 @@ import { type AnomalyCode } from './anomalies.ts';
 import { type AppSink, type Direction, type EveDns, type EveHttp, type EveTls, type StreamParser, decodeDns, looksLikeDns } from './app/index.ts';
 import { IpProto, PacketDecoder, type Tuple } from './decode.ts';
 import { type EveRecord, type VniLookup, eveAnomaly, eveFlow, eveHeader } from './eve.ts';
-import { type Flow, type FlowEndReasonName, FlowTable, type FlowTableOptions } from './flow.ts';
+import { Flow, type FlowEndReasonName, FlowTable, type FlowTableOptions, MAX_FLOW_VLANS } from './flow.ts';
 import { DEFAULT_REASSEMBLY_OPTIONS, ReassemblyBudget, type ReassemblyOptions, TcpStream } from './reassembly.ts';
 import { type DecodeResult, LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
 import { AnomalyThrottle, type ShardSink } from './shard.ts';
+import { ANOMALY_CODES, FLOW_END_WORDS, FLOW_NEW_WORDS, type FrontStats, PACKET_WORDS, REASONS, TCP_STATES, type TapeBatch, TapeEvent, TapePayload, UNPARSED_SLOTS } from './tape.ts';
 
 /** Builds the per-flow stream parser (HTTP/TLS/DNS-over-TCP detection by content). */
 export type ParsingStream = StreamParser & { readonly protocol?: string | null };
@@ -87,6 +88,12 @@ export class Sensor {
   private lastExpire = 0;
   private now = 0;
   private curFlow: Flow | null = null;
+  /** The VNI of the packet being handled (anomaly records without a flow carry it). */
+  private pktVni = -1;
+  /** Tape mode (tape.ts): the mirror flows by serial, and where to tell the front a flow is no longer parsed. */
+  private readonly mirrors = new Map<number, Flow>();
+  private readonly freeMirrors: Flow[] = [];
+  private unparsedOut: Int32Array | null = null;
   packets = 0;
   bytes = 0;
   decoded = 0;
@@ -189,10 +196,11 @@ export class Sensor {
       return;
     }
     this.curFlow = f;
+    this.pktVni = d.vni;
     for (let i = 0; i < r.anomalyCount; i++) this.anomaly(r.anomalies[i] as AnomalyCode, f, t);
     if (f === null || t.noL4) return;
-    if (t.proto === IpProto.tcp) this.tcp(f, buf);
-    else if (t.proto === IpProto.udp && d.payloadLen > 0) this.udp(f, t, buf);
+    if (t.proto === IpProto.tcp) this.tcp(f, this.flows.lastDir, d.tcp.seq, d.tcp.flags, buf, d.payloadOff, d.payloadLen);
+    else if (t.proto === IpProto.udp && d.payloadLen > 0) this.udp(f, t.srcPort, t.dstPort, this.flows.lastDir, buf, d.payloadOff, d.payloadOff + d.payloadLen);
   }
 
   private internalError(): void {
@@ -236,10 +244,11 @@ export class Sensor {
       f = this.flows.packet(t, d.vni, d.eth.vlanIds, d.eth.vlanCount, ts);
     }
     this.curFlow = f;
+    this.pktVni = d.vni;
     for (let i = 0; i < r.anomalyCount; i++) this.anomaly(r.anomalies[i] as AnomalyCode, f, t);
     if (f === null || t.noL4) return;
-    if (t.proto === IpProto.tcp) this.tcp(f, buf);
-    else if (t.proto === IpProto.udp && d.payloadLen > 0 ) this.udp(f, t, buf);
+    if (t.proto === IpProto.tcp) this.tcp(f, this.flows.lastDir, d.tcp.seq, d.tcp.flags, buf, d.payloadOff, d.payloadLen);
+    else if (t.proto === IpProto.udp && d.payloadLen > 0) this.udp(f, t.srcPort, t.dstPort, this.flows.lastDir, buf, d.payloadOff, d.payloadOff + d.payloadLen);
   }
 
   private ext(f: Flow): FlowExt {
@@ -251,7 +260,7 @@ export class Sensor {
     return e;
   }
 
-  private tcp(f: Flow, buf: Uint8Array): void {
+  private tcp(f: Flow, dir: 0 | 1, seq: number, flags: number, buf: Uint8Array, off: number, len: number): void {
     const factory = this.opts.streamParsers;
     if (!factory || f.isTunnelCarrier) return;
     const e = this.ext(f);
@@ -265,8 +274,7 @@ export class Sensor {
       e.parser = parser;
       e.stream = new TcpStream(parser, (code) => this.anomaly(code, f, null), this.budget, this.reOpts);
     }
-    const h = this.dec.tcp;
-    e.stream.segment(this.flows.lastDir, h.seq, h.flags, buf, h.payloadOff, h.payloadLen);
+    e.stream.segment(dir, seq, flags, buf, off, len);
     const proto = e.parser?.protocol;
     if (proto === 'unknown' || e.tlsDone) {
       // nothing (more) to parse: an unknown protocol, or TLS past its logged handshake. Stop reassembling this flow
@@ -275,20 +283,19 @@ export class Sensor {
       e.stream = null;
       e.parser = null;
       e.unparsed = true;
+      if (this.unparsedOut !== null) this.unparsedOut[f.serial & (UNPARSED_SLOTS - 1)] = f.serial;
       if (proto && proto !== 'unknown') e.appProto = proto;
     } else if (!e.appProto && proto) e.appProto = proto;
   }
 
-  private udp(f: Flow, t: Tuple, buf: Uint8Array): void {
+  private udp(f: Flow, srcPort: number, dstPort: number, dir: 0 | 1, buf: Uint8Array, off: number, end: number): void {
     if (f.isTunnelCarrier) return;
-    const d = this.dec;
-    const end = d.payloadOff + d.payloadLen;
-    const dnsPort = t.srcPort === 53 || t.dstPort === 53 || t.srcPort === 5353 || t.dstPort === 5353;
-    if (!dnsPort && !looksLikeDns(buf, d.payloadOff, end)) return;
-    const dns = decodeDns(buf, d.payloadOff, end, (code) => this.anomaly(code, f, null));
+    const dnsPort = srcPort === 53 || dstPort === 53 || srcPort === 5353 || dstPort === 5353;
+    if (!dnsPort && !looksLikeDns(buf, off, end)) return;
+    const dns = decodeDns(buf, off, end, (code) => this.anomaly(code, f, null));
     if (dns === null) return;
     this.ext(f).appProto = 'dns';
-    this.record(this.app(f, 'dns', dns, this.flows.lastDir === 1), f.serial);
+    this.record(this.app(f, 'dns', dns, dir === 1), f.serial);
   }
 
   /** An app-layer record: the flow's header, then the body under its event type's key (`http`, `tls`, `dns`). */
@@ -314,17 +321,17 @@ export class Sensor {
   private anomaly(code: AnomalyCode, f: Flow | null, _t: Tuple | null): void {
     this.countAnomaly(code);
     // per-source throttle (Zeek's weird rate limiting): the key is built only when an anomaly happens
-    const src = f ? `${f.vni}|${f.src.join('.')}` : `${this.dec.vni}|-`;
+    const src = f ? `${f.vni}|${f.src.join('.')}` : `${this.pktVni}|-`;
     const key = `${src}|${code}`;
     const w = this.throttle.window(this.now);
     if (this.shard !== null) {
       // several threads: the merger applies the limit, in the merged order (shard.ts)
-      const rec = eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed });
+      const rec = eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.pktVni, seed: this.opts.communityIdSeed });
       this.shard.sink.record(rec, this.evPkt, f ? f.serial : -1, false, key, w);
       return;
     }
     if (!this.throttle.allow(key, w)) return;
-    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.dec.vni, seed: this.opts.communityIdSeed }), f ? f.serial : -1);
+    this.record(eveAnomaly(code, this.now, f, { mirror: this.opts.mirror, vni: this.pktVni, seed: this.opts.communityIdSeed }), f ? f.serial : -1);
   }
 
   /** `serial`: the record's flow (shard mode), -1 when none; `last`: the flow's final record. */
@@ -349,6 +356,123 @@ export class Sensor {
     }
     if (reason === 'forced') this.countAnomaly('flow.memcap_evicted');
     this.record(eveFlow(f, reason, { mirror: this.opts.mirror, seed: this.opts.communityIdSeed }), f.serial, final);
+  }
+
+  /**
+   * Tape mode (tape.ts): this sensor is the back stage. `unparsed` (shared with the front) is where it marks the
+   * flows it stopped parsing, so the front leaves their segments off the tape.
+   */
+  useTape(unparsed: Int32Array | null): void {
+    this.unparsedOut = unparsed;
+  }
+
+  /** Replays one tape batch from the front: the steps `after()` takes past the flow lookup, on mirror flows. */
+  applyTape(b: TapeBatch): void {
+    const a = b.i32;
+    const fl = b.f64;
+    const bytes = b.bytes;
+    const n = b.n32;
+    let i = 0;
+    let j = 0;
+    while (i < n) {
+      switch (a[i]) {
+        case TapeEvent.now: {
+          const ts = fl[j++] as number;
+          if (ts > this.now) this.now = ts;
+          i++;
+          break;
+        }
+        case TapeEvent.flowNew: {
+          this.mirrorNew(a, i, fl[j++] as number);
+          i += FLOW_NEW_WORDS;
+          break;
+        }
+        case TapeEvent.flowEnd: {
+          const f = this.mirrors.get(a[i + 1] as number);
+          const final = a[i + 3] === 1;
+          if (f === undefined) throw new Error(`tape: end of unknown flow ${a[i + 1]}`);
+          f.pktsToServer = a[i + 4] as number;
+          f.pktsToClient = a[i + 5] as number;
+          f.tcpFlagsTs = a[i + 6] as number;
+          f.tcpFlagsTc = a[i + 7] as number;
+          f.tcpState = TCP_STATES[a[i + 8] as number] as Flow['tcpState'];
+          f.sawSyn = a[i + 9] === 1;
+          f.respIcmpType = a[i + 10] as number;
+          f.respIcmpCode = a[i + 11] as number;
+          f.bytesToServer = fl[j++] as number;
+          f.bytesToClient = fl[j++] as number;
+          f.startMicros = fl[j++] as number;
+          f.lastMicros = fl[j++] as number;
+          try {
+            this.flowEnded(f, REASONS[a[i + 2] as number] as FlowEndReasonName, final);
+          } catch {
+            this.internalError();
+          }
+          if (final) {
+            this.mirrors.delete(f.serial);
+            f.ext = null;
+            if (this.freeMirrors.length < 4096) this.freeMirrors.push(f);
+          }
+          i += FLOW_END_WORDS;
+          break;
+        }
+        case TapeEvent.packet: {
+          const serial = a[i + 1] as number;
+          const f = serial >= 0 ? (this.mirrors.get(serial) ?? null) : null;
+          const dir = a[i + 2] as 0 | 1;
+          const kind = a[i + 3] as number;
+          const off = a[i + 6] as number;
+          const len = a[i + 7] as number;
+          const count = a[i + 9] as number;
+          this.pktVni = a[i + 8] as number;
+          this.curFlow = f;
+          try {
+            for (let k = 0; k < count; k++) this.anomaly(ANOMALY_CODES[a[i + PACKET_WORDS + k] as number] as AnomalyCode, f, null);
+            if (f !== null) {
+              if (kind === TapePayload.tcp) this.tcp(f, dir, (a[i + 4] as number) >>> 0, a[i + 5] as number, bytes, off, len);
+              else if (kind === TapePayload.udp) {
+                const sp = dir === 0 ? f.srcPort : f.dstPort;
+                const dp = dir === 0 ? f.dstPort : f.srcPort;
+                this.udp(f, sp, dp, dir, bytes, off, off + len);
+              }
+            }
+          } catch {
+            this.internalError();
+          }
+          i += PACKET_WORDS + count;
+          break;
+        }
+        default:
+          throw new Error(`tape: unknown event ${a[i]} at word ${i}`);
+      }
+    }
+  }
+
+  private mirrorNew(a: Int32Array, i: number, start: number): void {
+    const f = this.freeMirrors.pop() ?? new Flow();
+    f.serial = a[i + 1] as number;
+    f.family = a[i + 2] as number;
+    for (let k = 0; k < 4; k++) {
+      f.src[k] = a[i + 3 + k] as number;
+      f.dst[k] = a[i + 7 + k] as number;
+    }
+    f.proto = a[i + 11] as number;
+    f.srcPort = a[i + 12] as number;
+    f.dstPort = a[i + 13] as number;
+    f.vni = a[i + 14] as number;
+    f.vlanCount = a[i + 15] as number;
+    for (let k = 0; k < MAX_FLOW_VLANS; k++) f.vlans[k] = a[i + 16 + k] as number;
+    f.icmpType = a[i + 19] as number;
+    f.icmpCode = a[i + 20] as number;
+    f.noL4 = a[i + 21] === 1;
+    f.isTunnelCarrier = a[i + 22] === 1;
+    f.hash = a[i + 23] as number;
+    f.respIcmpType = f.respIcmpCode = -1;
+    f.startMicros = f.lastMicros = start;
+    f.ext = null;
+    f.communityId = '';
+    f.srcIpText = f.dstIpText = '';
+    this.mirrors.set(f.serial, f);
   }
 
   /** Wall-clock tick for a live sensor: idle flows end even when no packet arrives. */
@@ -392,3 +516,21 @@ export class Sensor {
   }
 }
 
+
+/** One run's stats in tape mode: the front's packet, layer and flow counts with the back's anomalies, records and streams. */
+export function combineTapeStats(front: FrontStats, back: SensorStats): SensorStats {
+  const anomalies: Record<string, number> = { ...back.anomalies };
+  for (const [k, v] of Object.entries(front.anomalies)) anomalies[k] = (anomalies[k] ?? 0) + v;
+  return {
+    ...back,
+    packets: front.packets,
+    bytes: front.bytes,
+    decoded: front.decoded,
+    truncated: front.truncated,
+    tunnelled: front.tunnelled,
+    layers: front.layers,
+    anomalies: Object.fromEntries(Object.entries(anomalies).sort(([a], [b]) => a.localeCompare(b))),
+    flows: front.flows,
+    internal_errors: front.internal_errors + back.internal_errors,
+  };
+}
