@@ -3,16 +3,17 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { UsageError } from '../../shared/errors.ts';
 import type { EveRecord, VniLookup } from '../../shared/packet/eve.ts';
 import { DEFAULT_FLOW_OPTIONS } from '../../shared/packet/flow.ts';
 import { PcapReader } from '../../shared/packet/pcap.ts';
 import { ReassemblyBudget } from '../../shared/packet/reassembly.ts';
-import { Sensor, type SensorOptions, type SensorStats } from '../../shared/packet/sensor.ts';
+import { Sensor, type SensorOptions, type SensorStats, combineTapeStats } from '../../shared/packet/sensor.ts';
 import { type ShardChunk, ShardMerger, ShardOutput, combineShardStats, transferList } from '../../shared/packet/shard.ts';
 import { defaultStreamParsers } from '../../shared/packet/streams.ts';
+import { type FrontStats, SensorFront, type TapeBatch, UNPARSED_SLOTS, tapeTransferList } from '../../shared/packet/tape.ts';
 import type { PartitionedSink, SinkStats } from '../../sensor-ami/src/sink.ts';
 
 export interface DecodeOptions {
@@ -26,19 +27,22 @@ export interface DecodeOptions {
 }
 
 /**
- * `--threads auto`: 2 threads from this capture size on, when there are 2 cores. Why: every thread reads and
- * decodes every packet and warms up its own JIT (~0.5 s of CPU on the 2-core development machine), so on the
- * 280 MB bench capture a second thread made the run slower, not faster; on a 1.1 GB capture it was faster (see
- * docs/sensor.md "Benchmarks").
+ * `--threads auto`: 2 threads (the two-stage split, tape.ts) from this capture size on, when there are 2 cores.
+ * Why 16 MiB: the second thread costs ~0.1 s of start-up CPU (its own Node environment and JIT warm-up), which a
+ * capture this size repays; below it one thread finishes first.
  */
-export const AUTO_THREADS_MIN_BYTES = 1 << 30;
+export const AUTO_THREADS_MIN_BYTES = 16 << 20;
 
-/** The thread count for these options and capture size: 1 with --out, else --threads, else see AUTO_THREADS_MIN_BYTES. */
+/**
+ * The thread count for these options and capture size: --threads, else see AUTO_THREADS_MIN_BYTES. 2 is the
+ * two-stage split (decode and flows on one thread, the rest on the other); 3 or more shard the flows (shard.ts),
+ * stdout only (`--out` runs on 1 or 2).
+ */
 export function decodeThreads(o: DecodeOptions, size: number): number {
   const auto = o.threads === undefined || o.threads === 'auto';
   const want = auto ? (size >= AUTO_THREADS_MIN_BYTES ? Math.min(2, availableParallelism()) : 1) : Number(o.threads);
   if (!Number.isInteger(want) || want < 1 || want > 16) throw new UsageError('--threads must be an integer 1..16 or auto');
-  return o.out ? 1 : want;
+  return o.out ? Math.min(want, 2) : want;
 }
 
 export interface DecodeResultSummary {
@@ -61,8 +65,10 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
   const seed = o.communityIdSeed === undefined ? 0 : Number(o.communityIdSeed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 65535) throw new UsageError('--community-id-seed must be an integer 0..65535');
   const threads = decodeThreads(o, size);
-  if (threads > 1) return runDecodeThreads(file, size, seed, threads, o, write);
+  if (threads > 2) return runDecodeThreads(file, size, seed, threads, o, write);
   const stem = `${basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${createHash('sha1').update(`${file}:${size}`).digest('hex').slice(0, 10)}`;
+  // the front stage boots on its own thread while this one loads the sink and the VNI map
+  const front = threads === 2 ? startFront(file) : null;
   // the sink pulls in the AWS SDK (S3); load it only when writing objects
   const sink: PartitionedSink | null = o.out ? new (await import('../../sensor-ami/src/sink.ts')).PartitionedSink({ out: o.out, stem }) : null;
   const lines = new LineBuffer();
@@ -73,11 +79,8 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
     },
     { streamParsers: defaultStreamParsers, communityIdSeed: seed, mirror: await loadVniMap(o.vniMap) },
   );
-  const reader = new PcapReader((p) => sensor.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
   const started = performance.now();
   const showProgress = o.progress ?? (process.stderr.isTTY === true && !o.stats);
-  let lastProgress = started;
-  let done = 0;
   const flushLines = async (): Promise<void> => {
     const chunk = lines.take();
     if (chunk === null) return;
@@ -85,6 +88,22 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
     if (ok instanceof Promise) await ok;
     else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
   };
+  if (front !== null) {
+    const frontStats = await runBack(front, sensor, size, showProgress, async () => {
+      if (lines.full) await flushLines();
+      // the sink's writes (and anything else pending) get their turn between batches
+      if (sink) await new Promise<void>((res) => setImmediate(res));
+    });
+    await flushLines();
+    if (sink) await sink.close();
+    if (showProgress) process.stderr.write('\r\x1b[K');
+    const elapsed = performance.now() - started;
+    const stats = { ...combineTapeStats(frontStats, sensor.stats()), elapsed_ms: Math.round(elapsed), pps: Math.round(frontStats.packets / (elapsed / 1000 || 1e-9)) };
+    return { file, stats, ...(sink ? { sink: sink.stats } : {}) };
+  }
+  const reader = new PcapReader((p) => sensor.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
+  let lastProgress = started;
+  let done = 0;
   const fd = openSync(file, 'r');
   try {
     const read = readFrom(fd);
@@ -113,6 +132,139 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
   const elapsed = performance.now() - started;
   const stats = { ...sensor.stats(), elapsed_ms: Math.round(elapsed), pps: Math.round(sensor.packets / (elapsed / 1000 || 1e-9)) };
   return { file, stats, ...(sink ? { sink: sink.stats } : {}) };
+}
+
+/** What the main thread tells the front-stage thread (tape.ts). */
+interface FrontWorkerInit {
+  marker: typeof FRONT_WORKER;
+  file: string;
+  /** [tape batches the back has applied]: the front keeps at most TAPE_IN_FLIGHT batches ahead. */
+  ctl: SharedArrayBuffer;
+  /** The back's "no longer parsed" flow array (UNPARSED_SLOTS words). */
+  unparsed: SharedArrayBuffer;
+  /** Applied batches come back on this port, for reuse. */
+  recycle: MessagePort;
+}
+
+type FromFrontWorker = { t: 'batch'; batch: TapeBatch; done: number } | { t: 'done'; stats: FrontStats } | { t: 'error'; message: string };
+
+const FRONT_WORKER = 'netwatch-sensor-front-worker';
+/** Why 16: a batch is one 1 MiB read of the capture; 16 of them bound the tape waiting for the back (~20 MB). */
+const TAPE_IN_FLIGHT = 16;
+
+interface FrontHandle {
+  worker: Worker;
+  ctl: Int32Array;
+  unparsed: Int32Array;
+  recycle: MessagePort;
+  queue: FromFrontWorker[];
+  failure: Error | null;
+  wake: (() => void) | null;
+}
+
+/** Starts the front stage on its own thread: it reads the capture and sends tape batches. */
+function startFront(file: string): FrontHandle {
+  const ctl = new SharedArrayBuffer(4);
+  const unparsed = new SharedArrayBuffer(UNPARSED_SLOTS * 4);
+  new Int32Array(unparsed).fill(-1);
+  const { port1, port2 } = new MessageChannel();
+  const init: FrontWorkerInit = { marker: FRONT_WORKER, file, ctl, unparsed, recycle: port2 };
+  // the worker entry is this very module (bundled or not): its top level starts the worker when it sees the marker
+  const worker = new Worker(new URL(import.meta['url']), { workerData: init, transferList: [port2] });
+  const h: FrontHandle = { worker, ctl: new Int32Array(ctl), unparsed: new Int32Array(unparsed), recycle: port1, queue: [], failure: null, wake: null };
+  const poke = (): void => {
+    const w = h.wake;
+    h.wake = null;
+    w?.();
+  };
+  worker.on('message', (m: FromFrontWorker) => {
+    h.queue.push(m);
+    poke();
+  });
+  worker.on('error', (err: Error) => {
+    h.failure ??= err;
+    poke();
+  });
+  worker.once('exit', () => {
+    h.failure ??= new Error(`the decode thread stopped before the end of ${file}`);
+    poke();
+  });
+  return h;
+}
+
+/** The back stage on this thread: applies the front's batches in order until it reports the end. */
+async function runBack(h: FrontHandle, sensor: Sensor, size: number, showProgress: boolean, between: () => Promise<void>): Promise<FrontStats> {
+  sensor.useTape(h.unparsed);
+  let lastProgress = performance.now();
+  try {
+    for (;;) {
+      const m = h.queue.shift();
+      if (m === undefined) {
+        if (h.failure) throw h.failure;
+        await new Promise<void>((res) => {
+          h.wake = res;
+        });
+        continue;
+      }
+      if (m.t === 'error') throw new Error(m.message);
+      if (m.t === 'done') return m.stats;
+      sensor.applyTape(m.batch);
+      Atomics.add(h.ctl, 0, 1);
+      Atomics.notify(h.ctl, 0);
+      h.recycle.postMessage(m.batch, tapeTransferList(m.batch));
+      await between();
+      if (showProgress && performance.now() - lastProgress > 250) {
+        lastProgress = performance.now();
+        const pct = size ? Math.floor((m.done / size) * 100) : 100;
+        process.stderr.write(`\r${pct}%`);
+      }
+    }
+  } finally {
+    h.recycle.close();
+    void h.worker.terminate();
+  }
+}
+
+/** The front-stage thread (started by startFront): reads the capture, decodes it, keeps the flows, sends the tape. */
+function frontWorker(init: FrontWorkerInit): void {
+  const port = parentPort;
+  if (port === null) return;
+  try {
+    const front = new SensorFront({ parseTcp: true, unparsed: new Int32Array(init.unparsed) });
+    const reader = new PcapReader((p) => front.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
+    const ctl = new Int32Array(init.ctl);
+    let posted = 0;
+    let done = 0;
+    const post = (): void => {
+      for (let r = receiveMessageOnPort(init.recycle); r !== undefined; r = receiveMessageOnPort(init.recycle)) front.tape.recycle(r.message as TapeBatch);
+      for (;;) {
+        const applied = Atomics.load(ctl, 0);
+        if (posted - applied < TAPE_IN_FLIGHT) break;
+        Atomics.wait(ctl, 0, applied);
+      }
+      const batch = front.tape.take();
+      port.postMessage({ t: 'batch', batch, done } satisfies FromFrontWorker, tapeTransferList(batch));
+      posted++;
+    };
+    const fd = openSync(init.file, 'r');
+    try {
+      const read = readFrom(fd);
+      for (;;) {
+        const n = reader.pull(read, READ_SIZE);
+        if (n === 0) break;
+        done += n;
+        if (!front.tape.empty) post();
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (reader.finish() > 0) front.countTruncatedCapture();
+    front.finish();
+    if (!front.tape.empty) post();
+    port.postMessage({ t: 'done', stats: front.stats() } satisfies FromFrontWorker);
+  } catch (err) {
+    port.postMessage({ t: 'error', message: (err as Error)?.message ?? String(err) } satisfies FromFrontWorker);
+  }
 }
 
 /** What the main thread tells a decode worker thread. */
@@ -312,6 +464,7 @@ async function decodeWorker(init: DecodeWorkerInit): Promise<void> {
 }
 
 if (!isMainThread && (workerData as { marker?: string } | null)?.marker === DECODE_WORKER) void decodeWorker(workerData as DecodeWorkerInit);
+if (!isMainThread && (workerData as { marker?: string } | null)?.marker === FRONT_WORKER) frontWorker(workerData as FrontWorkerInit);
 
 /**
  * The VNI map file: `{ "<vni>": { "session_id": "tms-…", "source_eni": "eni-…", "instance_id": "i-…" } }` or an array of
@@ -384,7 +537,7 @@ export function registerSensor(program: Command): void {
     .option('--community-id-seed <n>', 'Community ID seed (Suricata community-id-seed)', '0')
     .option('--vni-map <file.json>', 'VNI -> mirror session map (the mirror manager\'s JSON) to label records with mirror: {...}')
     .option('--no-progress', 'no progress line on a TTY')
-    .option('--threads <n|auto>', 'threads decoding the capture, sharded by flow (auto: 2 for captures of 1 GiB or more on 2+ cores; --out uses 1)', 'auto')
+    .option('--threads <n|auto>', 'threads decoding the capture: 2 splits the pipeline in two stages, 3+ shard the flows (auto: 2 for captures of 16 MiB or more on 2+ cores; --out uses at most 2)', 'auto')
     .action(async (file: string, o: DecodeOptions) => {
       const r = await runDecode(file, o);
       if (o.stats) process.stderr.write(`${JSON.stringify({ ...r.stats, ...(r.sink ? { outputs: r.sink.outputs } : {}) })}\n`);

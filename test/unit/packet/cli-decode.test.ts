@@ -84,26 +84,66 @@ describe('netwatch sensor decode', () => {
     }
   });
 
-  it('logs the same records and stats on two threads as on one (real worker thread)', async () => {
-    for (const f of ['vxlan/zeek/vxlan-encapsulated-http.pcap', 'suricata-verify/dns-udp-eve-txt/input.pcap', 'suricata-verify/tls13-draft22/tls13_draft22.pcap']) {
+  it('logs the same records, in the same order, and the same stats on two threads (the two-stage split) as on one', async () => {
+    for (const f of ['vxlan/zeek/vxlan-encapsulated-http.pcap', 'suricata-verify/dns-udp-eve-txt/input.pcap', 'suricata-verify/tls13-draft22/tls13_draft22.pcap', 'suricata-verify/community-id-ipv4/input.pcap']) {
       // Prepare / Act
       const one = await run(corpus(f), { threads: '1' });
       const two = await run(corpus(f), { threads: '2' });
-      // Assess: the same lines (flow_id included) in a deterministic order, the same counts
-      const sorted = (s: string) => s.trim().split('\n').sort();
-      expect(sorted(two.stdout), f).toEqual(sorted(one.stdout));
-      expect((await run(corpus(f), { threads: '2' })).stdout, f).toBe(two.stdout);
+      // Assess: byte for byte the same output, the same counts
+      expect(two.stdout, f).toBe(one.stdout);
       const { elapsed_ms: _a, pps: _b, ...stats2 } = two.stats;
       const { elapsed_ms: _c, pps: _d, ...stats1 } = one.stats;
       expect(stats2, f).toEqual(stats1);
     }
   });
 
-  it('picks one thread for small captures and --out, two for large ones on 2+ cores; rejects a bad --threads', () => {
+  it('logs the same records and stats on three threads (flow shards, real worker threads) as on one', async () => {
+    for (const f of ['vxlan/zeek/vxlan-encapsulated-http.pcap', 'suricata-verify/dns-udp-eve-txt/input.pcap', 'suricata-verify/tls13-draft22/tls13_draft22.pcap']) {
+      // Prepare / Act
+      const one = await run(corpus(f), { threads: '1' });
+      const three = await run(corpus(f), { threads: '3' });
+      // Assess: the same lines (flow_id included) in a deterministic order, the same counts
+      const sorted = (s: string) => s.trim().split('\n').sort();
+      expect(sorted(three.stdout), f).toEqual(sorted(one.stdout));
+      expect((await run(corpus(f), { threads: '3' })).stdout, f).toBe(three.stdout);
+      const { elapsed_ms: _a, pps: _b, ...stats3 } = three.stats;
+      const { elapsed_ms: _c, pps: _d, ...stats1 } = one.stats;
+      expect(stats3, f).toEqual(stats1);
+    }
+  });
+
+  it('writes the same --out objects on two threads as on one', async () => {
+    // Prepare
+    const pcap = corpus('suricata-verify/dns-udp-eve-txt/input.pcap');
+    const read = (out: string): Record<string, string> => {
+      const files = readdirSync(join(out, 'sensor'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      return Object.fromEntries(files.map((e) => [join(e.parentPath, e.name).slice(out.length), gunzipSync(readFileSync(join(e.parentPath, e.name))).toString()]));
+    };
+    const out1 = mkdtempSync(join(tmpdir(), 'decode-out1-'));
+    const out2 = mkdtempSync(join(tmpdir(), 'decode-out2-'));
+    // Act
+    const one = await run(pcap, { out: out1, threads: '1' });
+    const two = await run(pcap, { out: out2, threads: '2' });
+    // Assess
+    expect(two.sink?.objects).toBe(2);
+    expect(read(out2)).toEqual(read(out1));
+    expect(two.stats.records).toEqual(one.stats.records);
+  });
+
+  it('fails with the reader\'s reason on two threads too, for a file that is not a capture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad2-'));
+    const f = join(dir, 'x.pcap');
+    writeFileSync(f, 'definitely not a pcap, just some text that is long enough');
+    await expect(run(f, { threads: '2' })).rejects.toThrow('not a pcap or pcapng file (magic 0x64656669)');
+  });
+
+  it('picks one thread for small captures, two for large ones on 2+ cores, at most two with --out; rejects a bad --threads', () => {
     expect(decodeThreads({}, 1000)).toBe(1);
     expect(decodeThreads({ threads: 'auto' }, AUTO_THREADS_MIN_BYTES)).toBeLessThanOrEqual(2);
+    expect(decodeThreads({ threads: 'auto' }, AUTO_THREADS_MIN_BYTES - 1)).toBe(1);
     expect(decodeThreads({ threads: '2' }, 1000)).toBe(2);
-    expect(decodeThreads({ threads: '2', out: '/tmp/x' }, 1000)).toBe(1);
+    expect(decodeThreads({ threads: '2', out: '/tmp/x' }, 1000)).toBe(2);
+    expect(decodeThreads({ threads: '3', out: '/tmp/x' }, 1000)).toBe(2);
     expect(() => decodeThreads({ threads: '0' }, 1000)).toThrow('--threads must be an integer 1..16 or auto');
   });
 });
