@@ -314,7 +314,6 @@ export function parseServerHello(b: Uint8Array, start: number, stop: number, onA
  * when full) so hostile variety costs memory no more than MEMO_MAX entries.
  */
 const MEMO_MAX = 4096;
-const md5Memo = new Map<string, string>();
 const ja4Memo = new Map<string, string>();
 
 function memo(m: Map<string, string>, key: string, f: (k: string) => string): string {
@@ -330,10 +329,6 @@ function memo(m: Map<string, string>, key: string, f: (k: string) => string): st
 /** One-shot crypto.hash: no Hash object per call (about twice as fast as createHash for short inputs). */
 function md5Hex(s: string): string {
   return hash('md5', s, 'hex');
-}
-
-function md5(s: string): string {
-  return memo(md5Memo, s, md5Hex);
 }
 
 function sha12(s: string): string {
@@ -415,6 +410,109 @@ function ja4Compute(h: ClientHelloInfo): string {
   // bug-5713-02-ja4, a TLS 1.0 hello, expects ..._ce66f3b797c1 = sha256("0005,000a,...,ff01_")).
   const partC = sortedExts.length === 0 ? '000000000000' : sha12(sortedExts.join(',') + '_' + sig.join(','));
   return `${partA}_${partB}_${partC}`;
+}
+
+/**
+ * The fingerprints of a ClientHello (JA3 string and hash, JA4), memoised by what they are made of: a numeric hash of
+ * the fields without GREASE picks the entry, and an exact comparison of those fields decides, so the JA3 string
+ * (hundreds of characters) is built and hashed only on a miss. Bounded like the string memos.
+ */
+interface ClientPrint {
+  version: number;
+  /** ciphers, extensions, groups, supported versions, signature algorithms without GREASE; point formats; ALPN bytes. */
+  lists: (number[] | null)[];
+  ja3: string;
+  ja3Hash: string;
+  ja4: string;
+}
+
+interface ServerPrint {
+  version: number;
+  cipher: number;
+  extensions: number[];
+  string: string;
+  hash: string;
+}
+
+const clientPrints = new Map<number, ClientPrint>();
+const serverPrints = new Map<number, ServerPrint>();
+
+function clientLists(h: ClientHelloInfo): readonly (readonly number[] | Uint8Array | undefined)[] {
+  return [h.ciphers, h.extensions, h.groups, h.supportedVersions, h.sigAlgs, h.pointFormats, h.firstAlpn];
+}
+
+/** Lists 0-4 are compared without GREASE (what the fingerprints read of them), the others whole. */
+const GREASE_FREE_LISTS = 5;
+
+function hashList(hv: number, l: readonly number[] | Uint8Array | undefined, noGrease: boolean): number {
+  if (l === undefined) return Math.imul(hv ^ 0x5bd1e995, 0x01000193);
+  let n = 0;
+  for (let i = 0; i < l.length; i++) {
+    const v = l[i] as number;
+    if (noGrease && isGrease(v)) continue;
+    hv = Math.imul(hv ^ v, 0x01000193);
+    n++;
+  }
+  return Math.imul(hv ^ (n + 0x10000), 0x01000193);
+}
+
+function sameList(l: readonly number[] | Uint8Array | undefined, kept: readonly number[] | null, noGrease: boolean): boolean {
+  if (l === undefined || kept === null) return l === undefined && kept === null;
+  let k = 0;
+  for (let i = 0; i < l.length; i++) {
+    const v = l[i] as number;
+    if (noGrease && isGrease(v)) continue;
+    if (k >= kept.length || kept[k] !== v) return false;
+    k++;
+  }
+  return k === kept.length;
+}
+
+function keptList(l: readonly number[] | Uint8Array | undefined, noGrease: boolean): number[] | null {
+  if (l === undefined) return null;
+  const out: number[] = [];
+  for (let i = 0; i < l.length; i++) {
+    const v = l[i] as number;
+    if (!(noGrease && isGrease(v))) out.push(v);
+  }
+  return out;
+}
+
+function clientPrint(h: ClientHelloInfo): ClientPrint {
+  const lists = clientLists(h);
+  let hv = Math.imul(0x811c9dc5 ^ h.version, 0x01000193);
+  for (let i = 0; i < lists.length; i++) hv = hashList(hv, lists[i], i < GREASE_FREE_LISTS);
+  hv &= 0x3fffffff;
+  const hit = clientPrints.get(hv);
+  if (hit !== undefined && hit.version === h.version) {
+    let same = true;
+    for (let i = 0; i < lists.length && same; i++) same = sameList(lists[i], hit.lists[i] ?? null, i < GREASE_FREE_LISTS);
+    if (same) return hit;
+  }
+  const ja3 = ja3String(h);
+  const p: ClientPrint = {
+    version: h.version,
+    lists: lists.map((l, i) => keptList(l, i < GREASE_FREE_LISTS)),
+    ja3,
+    ja3Hash: md5Hex(ja3),
+    ja4: ja4Compute(h),
+  };
+  if (clientPrints.size >= MEMO_MAX) clientPrints.clear();
+  clientPrints.set(hv, p);
+  return p;
+}
+
+function serverPrint(h: ServerHelloInfo): ServerPrint {
+  let hv = Math.imul(0x811c9dc5 ^ h.version, 0x01000193);
+  hv = Math.imul(hv ^ h.cipher, 0x01000193);
+  hv = hashList(hv, h.extensions, true) & 0x3fffffff;
+  const hit = serverPrints.get(hv);
+  if (hit !== undefined && hit.version === h.version && hit.cipher === h.cipher && sameList(h.extensions, hit.extensions, true)) return hit;
+  const string = ja3sString(h);
+  const p: ServerPrint = { version: h.version, cipher: h.cipher, extensions: keptList(h.extensions, true) as number[], string, hash: md5Hex(string) };
+  if (serverPrints.size >= MEMO_MAX) serverPrints.clear();
+  serverPrints.set(hv, p);
+  return p;
 }
 
 interface TlsDir {
@@ -578,11 +676,19 @@ export class TlsParser implements StreamParser {
         if (keep && d.hsLeft > MAX_TLS_HANDSHAKE) {
           this.curDir = dir;
           this.onAnomaly('tls.handshake_too_large');
+        } else if (keep && d.hsLeft > 0 && stop - i >= d.hsLeft) {
+          // the whole message is in this chunk: parse it where it lies (the parsers copy what they keep)
+          const end = i + d.hsLeft;
+          d.hsLeft = 0;
+          this.message(dir, d, b, i, end);
+          i = end;
+          if (this.emitted || d.encrypted) return;
+          continue;
         } else if (keep) {
           d.hsBuf = new Uint8Array(d.hsLeft);
           d.hsHave = 0;
         }
-        if (d.hsLeft === 0) this.message(dir, d);
+        if (d.hsLeft === 0) this.message(dir, d, d.hsBuf, 0, d.hsHave);
         continue;
       }
       const n = Math.min(d.hsLeft, stop - i);
@@ -592,14 +698,13 @@ export class TlsParser implements StreamParser {
       }
       d.hsLeft -= n;
       i += n;
-      if (d.hsLeft === 0) this.message(dir, d);
+      if (d.hsLeft === 0) this.message(dir, d, d.hsBuf, 0, d.hsHave);
       if (this.emitted || d.encrypted) return;
     }
   }
 
-  /** A whole handshake message is in (or was skipped). */
-  private message(dir: Direction, d: TlsDir): void {
-    const body = d.hsBuf;
+  /** A whole handshake message is in body[start, stop) (body null: it was skipped). */
+  private message(dir: Direction, d: TlsDir, body: Uint8Array | null, start: number, stop: number): void {
     d.hsBuf = null;
     this.curDir = dir;
     switch (d.hsType) {
@@ -609,7 +714,7 @@ export class TlsParser implements StreamParser {
           this.onAnomaly('tls.duplicate_client_hello');
           return;
         }
-        const h = parseClientHello(body, 0, body.length, this.onAnomaly);
+        const h = parseClientHello(body, start, stop, this.onAnomaly);
         // After a HelloRetryRequest the fingerprints stay those of the first ClientHello (as Suricata logs them).
         if (h !== null && this.client === null) this.client = h;
         this.awaitingRetry = false;
@@ -617,7 +722,7 @@ export class TlsParser implements StreamParser {
       }
       case HS_SERVER_HELLO: {
         if (body === null) return;
-        const h = parseServerHello(body, 0, body.length, this.onAnomaly);
+        const h = parseServerHello(body, start, stop, this.onAnomaly);
         if (h === null) return;
         this.serverDir = dir;
         if (h.helloRetryRequest) {
@@ -633,7 +738,7 @@ export class TlsParser implements StreamParser {
         return;
       }
       case HS_CERTIFICATE:
-        if (body !== null && this.cert === null) this.certificate(body);
+        if (body !== null && this.cert === null) this.certificate(body, start, stop);
         if (this.server !== null) this.emit();
         return;
       case HS_SERVER_HELLO_DONE:
@@ -643,18 +748,19 @@ export class TlsParser implements StreamParser {
   }
 
   /** TLS ≤ 1.2 Certificate: list<3> of cert<3>; the first one is the server's. */
-  private certificate(b: Uint8Array): void {
-    if (b.length < 3 || u24(b, 0) !== b.length - 3) {
+  private certificate(b: Uint8Array, start: number, stop: number): void {
+    const n = stop - start;
+    if (n < 3 || u24(b, start) !== n - 3) {
       this.onAnomaly('tls.certificate_len_invalid');
       return;
     }
-    if (b.length === 3) return; // empty list
-    if (b.length < 6 || u24(b, 3) > b.length - 6) {
+    if (n === 3) return; // empty list
+    if (n < 6 || u24(b, start + 3) > n - 6) {
       this.onAnomaly('tls.certificate_len_invalid');
       return;
     }
-    const len = u24(b, 3);
-    const info = cachedCertificate(b, 6, 6 + len);
+    const len = u24(b, start + 3);
+    const info = cachedCertificate(b, start + 6, start + 6 + len);
     if (info === null) this.onAnomaly('tls.certificate_invalid');
     else this.cert = info;
   }
@@ -682,13 +788,13 @@ export class TlsParser implements StreamParser {
       tls.notafter = this.cert.notafter;
     }
     if (this.resumed) tls.session_resumed = true;
-    const ja3 = c !== null ? ja3String(c) : '';
-    if (c !== null) tls.ja3 = { hash: md5(ja3), string: ja3 };
+    const cp = c !== null ? clientPrint(c) : null;
+    if (cp !== null) tls.ja3 = { hash: cp.ja3Hash, string: cp.ja3 };
     if (s !== null) {
-      const js = ja3sString(s);
-      tls.ja3s = { hash: md5(js), string: js };
+      const sp = serverPrint(s);
+      tls.ja3s = { hash: sp.hash, string: sp.string };
     }
-    if (c !== null) tls.ja4 = ja4(c, ja3);
+    if (cp !== null) tls.ja4 = cp.ja4;
     if (c !== null && c.alpns.length > 0) tls.client_alpns = c.alpns;
     if (s?.alpn !== undefined) tls.server_alpns = [s.alpn];
     const alpn = s?.alpn ?? (s === null ? c?.alpns[0] : undefined);
