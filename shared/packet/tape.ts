@@ -69,6 +69,9 @@ export class TapeWriter {
   private n64 = 0;
   private nb = 0;
   private readonly pool: TapeBatch[] = [];
+  /** The last packet buffer seen, and a Buffer view of it (for its native copy). */
+  private srcBuf: Uint8Array | null = null;
+  private src: Buffer = Buffer.alloc(0);
 
   constructor() {
     const b = this.fresh();
@@ -187,7 +190,12 @@ export class TapeWriter {
         this.bytes = nb;
       }
       at = this.nb;
-      this.bytes.set(buf.subarray(off, off + len), at);
+      // Buffer's native copy: no subarray view allocated per packet
+      if (buf !== this.srcBuf) {
+        this.srcBuf = buf;
+        this.src = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+      }
+      this.src.copy(this.bytes, at, off, off + len);
       this.nb += len;
     }
     a[i++] = TapeEvent.packet;
