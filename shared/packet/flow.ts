@@ -137,8 +137,13 @@ function icmpKeyPorts(proto: number, ty: number, code: number): number {
 
 const isIcmpProto = (p: number): boolean => p === IpProto.icmp || p === IpProto.icmpv6;
 
+/** Buckets to start with; the array doubles when flows outnumber it 3:4 (so chains stay about one flow long). */
+const MIN_BUCKETS = 1024;
+
 export class FlowTable {
-  private readonly buckets = new Map<number, Flow>();
+  /** Chains of flows by `hash & mask` (a plain array: no Map hashing on the per-packet path). */
+  private buckets: (Flow | null)[] = new Array<Flow | null>(MIN_BUCKETS).fill(null);
+  private mask = MIN_BUCKETS - 1;
   /**
    * Two LRU lists, each ordered by last packet time: flows whose current idle timeout is short (new, closed) and
    * flows whose timeout is long (established). The sweep walks each from its tail and stops at the first flow fresher
@@ -220,7 +225,7 @@ export class FlowTable {
     }
     if (f === null) {
       if (h < 0) h = this.keyHash(t, vni, vlans, vc);
-      f = this.buckets.get(h) ?? null;
+      f = this.buckets[h & this.mask] as Flow | null;
       while (f !== null) {
         dir = this.match(f, t, vni, vlans, vc);
         if (dir >= 0) break;
@@ -289,8 +294,10 @@ export class FlowTable {
     restart(f, now);
     f.tcpState = TcpState.none;
     f.finToServer = f.finToClient = false;
-    f.nextInBucket = this.buckets.get(h) ?? null;
-    this.buckets.set(h, f);
+    if (this.size >= (this.buckets.length >> 2) * 3) this.grow();
+    const bi = h & this.mask;
+    f.nextInBucket = this.buckets[bi] as Flow | null;
+    this.buckets[bi] = f;
     f.lruList = this.listFor(f);
     (this.lru[f.lruList] as LruList).pushHead(f);
     this.size++;
@@ -325,10 +332,10 @@ export class FlowTable {
     if (this.lastCarrier === f) this.lastCarrier = null;
     this.onEnd(f, reason, true);
     // bucket unlink
-    let p = this.buckets.get(f.hash) ?? null;
+    const bi = f.hash & this.mask;
+    let p = this.buckets[bi] as Flow | null;
     if (p === f) {
-      if (f.nextInBucket) this.buckets.set(f.hash, f.nextInBucket);
-      else this.buckets.delete(f.hash);
+      this.buckets[bi] = f.nextInBucket;
     } else {
       while (p !== null && p.nextInBucket !== f) p = p.nextInBucket;
       if (p) p.nextInBucket = f.nextInBucket;
@@ -338,6 +345,26 @@ export class FlowTable {
     f.ext = null;
     this.size--;
     this.free.push(f);
+  }
+
+  /** Doubles the bucket array; chains are rebuilt (their order never matters: a key has at most one live flow). */
+  private grow(): void {
+    const old = this.buckets;
+    const n = old.length * 2;
+    const b = new Array<Flow | null>(n).fill(null);
+    const mask = n - 1;
+    for (let i = 0; i < old.length; i++) {
+      let f = old[i] as Flow | null;
+      while (f !== null) {
+        const next = f.nextInBucket;
+        const bi = f.hash & mask;
+        f.nextInBucket = b[bi] as Flow | null;
+        b[bi] = f;
+        f = next;
+      }
+    }
+    this.buckets = b;
+    this.mask = mask;
   }
 
   private idleTimeout(f: Flow): number {
