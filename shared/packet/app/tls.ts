@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import type { AppAnomalyCode } from './anomalies.ts';
 import { escapeBytes } from './text.ts';
@@ -515,6 +516,14 @@ function serverPrint(h: ServerHelloInfo): ServerPrint {
   return p;
 }
 
+/**
+ * Buffers for kept handshake messages that span chunks (a certificate chain spans segments), reused once the message
+ * is parsed: the parsers copy what they keep. A flow that ends mid-message just drops its buffer.
+ */
+const HS_POOL_BYTES = 16384;
+const HS_POOL_MAX = 64;
+const hsPool: Uint8Array[] = [];
+
 interface TlsDir {
   /** Record header bytes gathered so far. */
   rh: Uint8Array;
@@ -685,10 +694,10 @@ export class TlsParser implements StreamParser {
           if (this.emitted || d.encrypted) return;
           continue;
         } else if (keep) {
-          d.hsBuf = new Uint8Array(d.hsLeft);
+          d.hsBuf = d.hsLeft <= HS_POOL_BYTES ? (hsPool.pop() ?? new Uint8Array(HS_POOL_BYTES)) : new Uint8Array(d.hsLeft);
           d.hsHave = 0;
         }
-        if (d.hsLeft === 0) this.message(dir, d, d.hsBuf, 0, d.hsHave);
+        if (d.hsLeft === 0) this.gathered(dir, d);
         continue;
       }
       const n = Math.min(d.hsLeft, stop - i);
@@ -698,9 +707,16 @@ export class TlsParser implements StreamParser {
       }
       d.hsLeft -= n;
       i += n;
-      if (d.hsLeft === 0) this.message(dir, d, d.hsBuf, 0, d.hsHave);
+      if (d.hsLeft === 0) this.gathered(dir, d);
       if (this.emitted || d.encrypted) return;
     }
+  }
+
+  /** The message gathered in d.hsBuf (if kept) is whole: parse it, then give the buffer back to the pool. */
+  private gathered(dir: Direction, d: TlsDir): void {
+    const body = d.hsBuf;
+    this.message(dir, d, body, 0, d.hsHave);
+    if (body !== null && body.length === HS_POOL_BYTES && hsPool.length < HS_POOL_MAX) hsPool.push(body);
   }
 
   /** A whole handshake message is in body[start, stop) (body null: it was skipped). */
@@ -828,8 +844,8 @@ function cachedCertificate(b: Uint8Array, start: number, stop: number): CertInfo
 
 function sameBytes(a: Uint8Array, b: Uint8Array, start: number, len: number): boolean {
   if (a.length !== len) return false;
-  for (let i = 0; i < len; i++) if (a[i] !== b[start + i]) return false;
-  return true;
+  // memcmp: a certificate is kilobytes, a JavaScript loop over it costs microseconds
+  return Buffer.compare(a, b.subarray(start, start + len)) === 0;
 }
 
 function isTls13(s: ServerHelloInfo | null): boolean {
