@@ -25,6 +25,13 @@ if (!supported) {
   process.exit(r.status ?? 1);
 }
 
+// A reader that goes away (`netwatch sensor decode big.pcap | head`) is not an error: stop quietly, as Unix tools
+// do on SIGPIPE (Node ignores the signal, so the write fails with EPIPE instead).
+process.stdout.on('error', (err) => {
+  if (err?.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 // Handlers run locally log through Powertools; the CLI prints its own summaries, so only warnings by default.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // the CLI runs as a cached plain-JavaScript bundle of its sources (bundle.mjs says why), else from the sources

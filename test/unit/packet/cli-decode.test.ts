@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
 import { AUTO_THREADS_MIN_BYTES, decodeThreads, runDecode } from '../../../cli/commands/sensor.ts';
 import { corpus } from '../../helpers/pcap-sensor.ts';
+import { generateSensorPcap } from '../../../bench/sensor-generate.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 /** The real launcher in a child process (slow: used once, for exit code and stderr as a user sees them). */
@@ -70,6 +71,20 @@ describe('netwatch sensor decode', () => {
     const r = spawnDecode(f, '--no-progress');
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('netwatch: not a pcap or pcapng file (magic 0x64656669)\n');
+  });
+
+  it('stops quietly (exit 0, nothing on stderr) when the reader of stdout goes away', () => {
+    // Prepare: a capture whose EVE output is far larger than a pipe buffer
+    const dir = mkdtempSync(join(tmpdir(), 'epipe-'));
+    const pcap = join(dir, 'mix.pcap');
+    generateSensorPcap(pcap, 5000);
+    for (const threads of ['1', '2']) {
+      // Act: `| head -c 100`
+      const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" bin/netwatch.mjs sensor decode "${pcap}" --no-progress --threads ${threads} | head -c 100 >/dev/null`], { cwd: ROOT, encoding: 'utf8' });
+      // Assess
+      expect(r.stderr, `threads ${threads}`).toBe('');
+      expect(r.status, `threads ${threads}`).toBe(0);
+    }
   });
 
   it('fails (exit 1) for a missing file and is a usage error (exit 2) without an argument or with a bad seed', async () => {
