@@ -85,11 +85,45 @@ interface NameOut {
 }
 
 /**
+ * Name texts by their bytes: a capture asks for the same names again and again (the answers of a response name its
+ * question through a pointer), so each distinct name is escaped into a string once. Direct-mapped by an FNV-1a hash
+ * of the bytes and confirmed by comparing them, so a collision only costs a rebuild.
+ */
+const NAME_CACHE_SLOTS = 4096;
+const nameCacheBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(NAME_CACHE_SLOTS).fill(null);
+const nameCacheText: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
+/** The text bytes of the name being read: at most 255 bytes of labels and dots (the text stops growing past that). */
+const nameBytes = new Uint8Array(512);
+
+function nameText(n: number): string {
+  if (n === 0) return '';
+  let h = 0x811c9dc5 ^ n;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ (nameBytes[i] as number), 0x01000193);
+  const slot = (h >>> 0) & (NAME_CACHE_SLOTS - 1);
+  const k = nameCacheBytes[slot];
+  if (k !== null && k !== undefined && k.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (k[i] !== nameBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return nameCacheText[slot] as string;
+  }
+  const text = escapeBytes(nameBytes, 0, n);
+  nameCacheBytes[slot] = nameBytes.slice(0, n);
+  nameCacheText[slot] = text;
+  return text;
+}
+
+/**
  * Reads a (possibly compressed) name starting at `pos`. `base` is the message start (pointers are relative to it),
  * `end` the message end. Returns next = -1 after reporting an anomaly when the name cannot be delimited.
  */
 function readName(b: Uint8Array, base: number, pos: number, end: number, out: NameOut, onAnomaly: AnomalyFn): void {
-  let s = '';
+  // the text's bytes (labels joined by '.') gather in `nameBytes`; the string is made once, at the end
+  let n = 0;
   let wireLen = 1; // the final zero byte
   let pointers = 0;
   let next = -1; // wire end of the name in the original position, fixed at the first pointer
@@ -100,7 +134,7 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
   for (;;) {
     if (i >= end) {
       onAnomaly('dns.truncated');
-      out.name = s;
+      out.name = nameText(n);
       out.next = -1;
       return;
     }
@@ -113,7 +147,7 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
     if (kind === 0xc0) {
       if (end - i < 2) {
         onAnomaly('dns.truncated');
-        out.name = s;
+        out.name = nameText(n);
         out.next = -1;
         return;
       }
@@ -124,19 +158,19 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
       }
       if (target === i || target >= lastTarget) {
         onAnomaly('dns.pointer_loop');
-        out.name = s;
+        out.name = nameText(n);
         out.next = -1;
         return;
       }
       if (target > i) {
         onAnomaly('dns.pointer_forward');
-        out.name = s;
+        out.name = nameText(n);
         out.next = -1;
         return;
       }
       if (++pointers > MAX_DNS_POINTERS) {
         onAnomaly('dns.too_many_pointers');
-        out.name = s;
+        out.name = nameText(n);
         out.next = -1;
         return;
       }
@@ -146,14 +180,14 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
     }
     if (kind !== 0) {
       onAnomaly('dns.label_type_invalid');
-      out.name = s;
+      out.name = nameText(n);
       out.next = -1;
       return;
     }
     // kind 0: len is 1..63 by construction (6 bits)
     if (end - i - 1 < len) {
       onAnomaly('dns.truncated');
-      out.name = s;
+      out.name = nameText(n);
       out.next = -1;
       return;
     }
@@ -166,12 +200,12 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
       if (next >= 0) break;
     }
     if (!truncated) {
-      if (s.length > 0) s += '.';
-      s += escapeBytes(b, i + 1, i + 1 + len);
+      if (n > 0) nameBytes[n++] = 0x2e;
+      for (let k = i + 1; k <= i + len; k++) nameBytes[n++] = b[k] as number;
     }
     i += 1 + len;
   }
-  out.name = s;
+  out.name = nameText(n);
   out.next = next;
   out.truncated = truncated;
 }
@@ -396,6 +430,13 @@ function bad(onAnomaly: AnomalyFn): false {
 
 const noop: AnomalyFn = () => {};
 
+/** The flags field in hex, made once per distinct value (a capture uses a handful). */
+const flagsText: string[] = [];
+
+function flagsHex(flags: number): string {
+  return (flagsText[flags] ??= flags.toString(16));
+}
+
 /**
  * Decodes one DNS message in `buf[off, end)` (a UDP payload, or a TCP message without its length prefix).
  * Returns the EVE DNS v3 object, or null when not even the 12-byte header is there. A problem later in the message
@@ -424,7 +465,7 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
     version: 3,
     type: qr ? 'response' : 'request',
     id: u16(buf, off),
-    flags: flags.toString(16),
+    flags: flagsHex(flags),
   } as EveDns;
   if (qr) dns.qr = true;
   if (flags & 0x0400) dns.aa = true;
@@ -447,24 +488,23 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   const queries: EveDnsQuery[] = [];
   // sections are attached by finish(), non-empty ones only, in this order
   const lists: [EveDnsAnswer[] | null, EveDnsAnswer[] | null, EveDnsAnswer[] | null] = [null, null, null];
-  const finish = (d: EveDns): EveDns => finishDns(d, queries, lists);
   for (let q = 0; q < counts[0]; q++) {
     if (budget-- <= 0) {
       onAnomaly('dns.too_many_records');
-      return finish(dns);
+      return finishDns(dns, queries, lists);
     }
     readName(buf, off, pos, end, nameOut, onAnomaly);
-    if (nameOut.next < 0) return finish(dns);
+    if (nameOut.next < 0) return finishDns(dns, queries, lists);
     if (end - nameOut.next < 4) {
       onAnomaly('dns.truncated');
-      return finish(dns);
+      return finishDns(dns, queries, lists);
     }
     const query: EveDnsQuery = { rrname: nameOut.name, rrtype: rrtypeName(u16(buf, nameOut.next)) };
     if (nameOut.truncated) query.rrname_truncated = true;
     queries.push(query);
     pos = nameOut.next + 4;
   }
-  if (!qr) return finish(dns);
+  if (!qr) return finishDns(dns, queries, lists);
 
   for (let s = 0; s < 3; s++) {
     const n = counts[s + 1] as number;
@@ -474,14 +514,14 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
     for (let k = 0; k < n; k++) {
       if (budget-- <= 0) {
         onAnomaly('dns.too_many_records');
-        return finish(dns);
+        return finishDns(dns, queries, lists);
       }
       readName(buf, off, pos, end, nameOut, onAnomaly);
-      if (nameOut.next < 0) return finish(dns);
+      if (nameOut.next < 0) return finishDns(dns, queries, lists);
       const p = nameOut.next;
       if (end - p < 10) {
         onAnomaly('dns.truncated');
-        return finish(dns);
+        return finishDns(dns, queries, lists);
       }
       const type = u16(buf, p);
       const ttl = u32(buf, p + 4);
@@ -489,7 +529,7 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
       const rstart = p + 10;
       if (end - rstart < rdlen) {
         onAnomaly('dns.truncated');
-        return finish(dns);
+        return finishDns(dns, queries, lists);
       }
       const rr: EveDnsAnswer = { rrname: nameOut.name, rrtype: rrtypeName(type), ttl };
       if (nameOut.truncated) rr.rrname_truncated = true;
@@ -499,7 +539,7 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
     }
   }
   if (pos < end) onAnomaly('dns.trailing_data');
-  return finish(dns);
+  return finishDns(dns, queries, lists);
 }
 
 /**
@@ -514,12 +554,14 @@ function finishDns(dns: EveDns, queries: EveDnsQuery[], lists: readonly (EveDnsA
   if (additionals && additionals.length > 0) dns.additionals = additionals;
   if (dns.answers !== undefined) {
     const grouped: Record<string, unknown[]> = {};
+    let any = false;
     for (const a of dns.answers) {
       const v = a.rdata ?? a.soa ?? a.srv ?? a.sshfp;
       if (v === undefined) continue;
       (grouped[a.rrtype] ??= []).push(v);
+      any = true;
     }
-    if (Object.keys(grouped).length > 0) dns.grouped = grouped;
+    if (any) dns.grouped = grouped;
   }
   return dns;
 }
