@@ -90,11 +90,14 @@ interface Side {
   heldBytes: number;
 }
 
+/** No line buffer until a line spans two chunks (most lines are parsed where they lie). */
+const NO_LINE = new Uint8Array(0);
+
 function newSide(): Side {
   return {
     role: Role.unknown,
     state: St.line,
-    line: new Uint8Array(256),
+    line: NO_LINE,
     lineLen: 0,
     lineSkip: false,
     headerCount: 0,
@@ -409,7 +412,7 @@ export class HttpParser implements StreamParser {
       return;
     }
     if (s.line.length < s.lineLen + n) {
-      const grown = new Uint8Array(Math.min(MAX_HTTP_LINE, Math.max(s.lineLen + n, s.line.length * 2)));
+      const grown = new Uint8Array(Math.min(MAX_HTTP_LINE, Math.max(s.lineLen + n, s.line.length * 2, 256)));
       grown.set(s.line.subarray(0, s.lineLen));
       s.line = grown;
     }

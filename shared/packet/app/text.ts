@@ -1,10 +1,25 @@
-/** Small byte-to-text helpers shared by the app parsers (no Buffer: plain Uint8Array walks). */
+/** Small byte-to-text helpers shared by the app parsers (plain Uint8Array walks). */
+import { Buffer } from 'node:buffer';
+
+/**
+ * Node's native latin1 decoder, called on a plain Uint8Array (it accepts any byte view): for ASCII it is the text
+ * itself, made flat in one step instead of one concatenation per character.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+
+/** Below this length the JavaScript loop beats the native call (measured: they cross at 6-15 characters). */
+const NATIVE_MIN = 9;
 
 /**
  * Bytes to a log string the way Suricata renders protocol bytes: ASCII kept as is (JSON escapes control
  * characters), bytes ≥ 0x80 as `\xhh` text so the output is always valid UTF-8 and still shows the raw value.
  */
 export function escapeBytes(b: Uint8Array, start: number, stop: number): string {
+  if (stop - start >= NATIVE_MIN) {
+    let i = start;
+    while (i < stop && (b[i] as number) < 0x80) i++;
+    if (i === stop) return latin1Slice.call(b, start, stop);
+  }
   let s = '';
   for (let i = start; i < stop; i++) {
     const c = b[i] as number;
