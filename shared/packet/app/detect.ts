@@ -80,6 +80,21 @@ export class AppStream implements StreamParser {
     const lo = Math.max(0, off);
     const hi = Math.min(end, buf.length);
     if (hi <= lo) return;
+    if (this.held.length === 0) {
+      // nothing held yet (the usual first segment): decide on the bytes where they lie, copy them only to wait
+      const verdict = detectAppProtocol(buf, lo, hi, this.hint);
+      if (verdict === 'unknown') {
+        this.giveUpOn(dir);
+      } else if (verdict !== 'need_more') {
+        this.start(verdict);
+        (this.parser as StreamParser | null)?.feed(dir, buf, lo, hi);
+      } else {
+        this.held.push({ dir, bytes: buf.slice(lo, hi) });
+        this.heldBytes[dir] += hi - lo;
+        if (this.heldBytes[dir] > MAX_DETECT_BYTES) this.giveUpOn(dir);
+      }
+      return;
+    }
     this.held.push({ dir, bytes: buf.slice(lo, hi) });
     this.heldBytes[dir] += hi - lo;
     this.detect(dir);
