@@ -137,26 +137,40 @@ interface ReqLine {
   protocol: string;
 }
 
+/** Where the parts of the last request line matched by `matchRequestLine` are (no strings made to probe). */
+const rl = { mEnd: 0, tStart: 0, tEnd: 0, vStart: 0, vEnd: 0 };
+
 /** Parses `METHOD SP target SP HTTP/x.y` in b[start, stop) (CR already trimmed), or returns null. */
 export function parseRequestLine(b: Uint8Array, start: number, stop: number): ReqLine | null {
+  if (!matchRequestLine(b, start, stop)) return null;
+  return {
+    method: escapeBytes(b, start, rl.mEnd),
+    url: escapeBytes(b, rl.tStart, rl.tEnd),
+    protocol: escapeBytes(b, rl.vStart, rl.vEnd),
+  };
+}
+
+/** True when b[start, stop) is a request line; its parts are then in `rl`. */
+function matchRequestLine(b: Uint8Array, start: number, stop: number): boolean {
   let i = start;
   while (i < stop && isTokenChar(b[i] as number)) i++;
-  if (i === start || i - start > 32 || i >= stop || b[i] !== 0x20) return null;
+  if (i === start || i - start > 32 || i >= stop || b[i] !== 0x20) return false;
   const mEnd = i;
   while (i < stop && b[i] === 0x20) i++;
   // The version is the last word; the target is everything between (tolerates spaces in a raw target).
   let v = stop;
   while (v > i && b[v - 1] === 0x20) v--;
   const vStart = v - 8;
-  if (vStart <= i || b[vStart - 1] !== 0x20 || !isVersion(b, vStart, v)) return null;
+  if (vStart <= i || b[vStart - 1] !== 0x20 || !isVersion(b, vStart, v)) return false;
   let tEnd = vStart - 1;
   while (tEnd > i && b[tEnd - 1] === 0x20) tEnd--;
-  if (tEnd === i) return null;
-  return {
-    method: escapeBytes(b, start, mEnd),
-    url: escapeBytes(b, i, tEnd),
-    protocol: escapeBytes(b, vStart, v),
-  };
+  if (tEnd === i) return false;
+  rl.mEnd = mEnd;
+  rl.tStart = i;
+  rl.tEnd = tEnd;
+  rl.vStart = vStart;
+  rl.vEnd = v;
+  return true;
 }
 
 interface StatusLine {
@@ -167,16 +181,31 @@ interface StatusLine {
 
 /** Parses `HTTP/x.y SP status [SP reason]`; a status that is not 3 digits is kept as text (Suricata `status_string`). */
 export function parseStatusLine(b: Uint8Array, start: number, stop: number): StatusLine | null {
-  if (!isVersion(b, start, stop) || stop - start < 10 || b[start + 8] !== 0x20) return null;
+  const i = statusEnd(b, start, stop);
+  if (i < 0) return null;
+  const text = escapeBytes(b, rl.tStart, i);
+  const out: StatusLine = { protocol: escapeBytes(b, start, start + 8), statusString: text };
+  const s0 = rl.tStart;
+  if (i - s0 === 3 && isDigit(b[s0] as number) && b[s0] !== 0x30 && isDigit(b[s0 + 1] as number) && isDigit(b[s0 + 2] as number)) {
+    out.status = ((b[s0] as number) - 0x30) * 100 + ((b[s0 + 1] as number) - 0x30) * 10 + ((b[s0 + 2] as number) - 0x30);
+  }
+  return out;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Where the status of a status line in b[start, stop) ends (its start in rl.tStart), or -1 when it is not one. */
+function statusEnd(b: Uint8Array, start: number, stop: number): number {
+  if (!isVersion(b, start, stop) || stop - start < 10 || b[start + 8] !== 0x20) return -1;
   let i = start + 9;
   while (i < stop && b[i] === 0x20) i++;
   const sStart = i;
   while (i < stop && b[i] !== 0x20) i++;
-  if (i === sStart) return null;
-  const text = escapeBytes(b, sStart, i);
-  const out: StatusLine = { protocol: escapeBytes(b, start, start + 8), statusString: text };
-  if (/^[1-9][0-9][0-9]$/.test(text)) out.status = Number(text);
-  return out;
+  if (i === sStart) return -1;
+  rl.tStart = sStart;
+  return i;
 }
 
 /**
@@ -196,7 +225,7 @@ export function probeHttp(b: Uint8Array, off: number, end: number): 'request' | 
   if (k === head.length || i + k === end) {
     if (lf === limit) return limit === end && end - i < MAX_HTTP_LINE ? 'more' : 'no';
     const stop = lf > i && b[lf - 1] === 0x0d ? lf - 1 : lf;
-    return parseStatusLine(b, i, stop) !== null ? 'response' : 'no';
+    return statusEnd(b, i, stop) >= 0 ? 'response' : 'no';
   }
   // A request starts with an uppercase method token and a space.
   let m = i;
@@ -209,7 +238,7 @@ export function probeHttp(b: Uint8Array, off: number, end: number): 'request' | 
   if (m === i || b[m] !== 0x20) return 'no';
   if (lf === limit) return limit === end && end - i < MAX_HTTP_LINE ? 'more' : 'no';
   const stop = lf > i && b[lf - 1] === 0x0d ? lf - 1 : lf;
-  return parseRequestLine(b, i, stop) !== null ? 'request' : 'no';
+  return matchRequestLine(b, i, stop) ? 'request' : 'no';
 }
 
 function trimOws(b: Uint8Array, start: number, stop: number): [number, number] {
