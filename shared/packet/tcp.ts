@@ -133,5 +133,7 @@ export function decodeTcp(buf: Uint8Array, off: number, end: number, out: TcpHea
 
 /** Suricata's spelling of TCP flags in EVE (`tcp_flags: "1b"` as hex, and booleans per flag). */
 export function tcpFlagsHex(flags: number): string {
-  return (flags & 0xff).toString(16).padStart(2, '0');
+  return FLAGS_HEX[flags & 0xff] as string;
 }
+
+const FLAGS_HEX: readonly string[] = Array.from({ length: 256 }, (_, v) => v.toString(16).padStart(2, '0'));
