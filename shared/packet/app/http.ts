@@ -192,6 +192,18 @@ export function parseStatusLine(b: Uint8Array, start: number, stop: number): Sta
   return out;
 }
 
+/** The value of 1-15 decimal digits filling b[start, stop), else -1. */
+function digitsValue(b: Uint8Array, start: number, stop: number): number {
+  if (stop - start < 1 || stop - start > 15) return -1;
+  let n = 0;
+  for (let i = start; i < stop; i++) {
+    const c = b[i] as number;
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
+}
+
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
@@ -241,10 +253,16 @@ export function probeHttp(b: Uint8Array, off: number, end: number): 'request' | 
   return matchRequestLine(b, i, stop) ? 'request' : 'no';
 }
 
-function trimOws(b: Uint8Array, start: number, stop: number): [number, number] {
+/** First byte after optional whitespace (SP / HTAB) in b[start, stop). */
+function owsStart(b: Uint8Array, start: number, stop: number): number {
   while (start < stop && (b[start] === 0x20 || b[start] === 0x09)) start++;
+  return start;
+}
+
+/** End of b[start, stop) without its trailing optional whitespace. */
+function owsEnd(b: Uint8Array, start: number, stop: number): number {
   while (stop > start && (b[stop - 1] === 0x20 || b[stop - 1] === 0x09)) stop--;
-  return [start, stop];
+  return stop;
 }
 
 /** Host header / authority → hostname (lowercase, Suricata keeps IPv6 brackets) and port. */
@@ -540,7 +558,8 @@ export class HttpParser implements StreamParser {
     const c0 = b[start] as number;
     if (c0 === 0x20 || c0 === 0x09) {
       // obs-fold continuation (RFC 9112 §5.2): extend the previous field's value.
-      const [vs, ve] = trimOws(b, start, end);
+      const vs = owsStart(b, start, end);
+      const ve = owsEnd(b, vs, end);
       if (s.lastHeader !== '' && ve > vs) this.setField(dir, s, s.lastHeader, ' ' + escapeBytes(b, vs, ve), true);
       return;
     }
@@ -553,11 +572,19 @@ export class HttpParser implements StreamParser {
       s.lastHeader = '';
       return;
     }
-    const [vs, ve] = trimOws(b, colon + 1, end);
+    const vs = owsStart(b, colon + 1, end);
+    const ve = owsEnd(b, vs, end);
     const name = headerName(b, start, nEnd);
     s.lastHeader = name;
     if (name === '') return;
     if (name === 'content-length') {
+      const plain = digitsValue(b, vs, ve);
+      if (plain >= 0) {
+        // the usual single value: what the general path below makes of it, without its strings and arrays
+        if (s.contentLength >= 0 && s.contentLength !== plain) this.anomaly('http.content_length_conflict', dir);
+        s.contentLength = plain;
+        return;
+      }
       const v = escapeBytes(b, vs, ve);
       // Repeated identical values ("5, 5") are allowed (RFC 9110 §8.6); anything else is a conflict.
       const parts = v.split(',').map((p) => p.trim());
