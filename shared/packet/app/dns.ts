@@ -61,7 +61,14 @@ const VALID_OPCODES = new Set([0, 1, 2, 4, 5, 6]);
 /** SvcParamKeys (RFC 9460 §14.3.2) for HTTPS/SVCB presentation format. */
 const SVC_KEYS: readonly string[] = ['mandatory', 'alpn', 'no-default-alpn', 'port', 'ipv4hint', 'ech', 'ipv6hint'];
 
+/** The names as a dense array for the common types (the object above has sparse keys: a dictionary lookup). */
+const RRTYPE_TABLE: readonly (string | undefined)[] = Array.from({ length: 258 }, (_, t) => RRTYPE_NAMES[t]);
+
 export function rrtypeName(t: number): string {
+  if (t >= 0 && t < 258) {
+    const n = RRTYPE_TABLE[t];
+    if (n !== undefined) return n;
+  }
   return RRTYPE_NAMES[t] ?? String(t);
 }
 
@@ -95,10 +102,10 @@ const nameCacheText: string[] = new Array<string>(NAME_CACHE_SLOTS).fill('');
 /** The text bytes of the name being read: at most 255 bytes of labels and dots (the text stops growing past that). */
 const nameBytes = new Uint8Array(512);
 
-function nameText(n: number): string {
+/** The text of nameBytes[0, n); `h` is the FNV-1a hash of those bytes, made while they were gathered. */
+function nameText(n: number, h: number): string {
   if (n === 0) return '';
-  let h = 0x811c9dc5 ^ n;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ (nameBytes[i] as number), 0x01000193);
+  h = Math.imul(h ^ n, 0x01000193);
   const slot = (h >>> 0) & (NAME_CACHE_SLOTS - 1);
   const k = nameCacheBytes[slot];
   if (k !== null && k !== undefined && k.length === n) {
@@ -124,6 +131,7 @@ function nameText(n: number): string {
 function readName(b: Uint8Array, base: number, pos: number, end: number, out: NameOut, onAnomaly: AnomalyFn): void {
   // the text's bytes (labels joined by '.') gather in `nameBytes`; the string is made once, at the end
   let n = 0;
+  let h = 0x811c9dc5;
   let wireLen = 1; // the final zero byte
   let pointers = 0;
   let next = -1; // wire end of the name in the original position, fixed at the first pointer
@@ -134,7 +142,7 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
   for (;;) {
     if (i >= end) {
       onAnomaly('dns.truncated');
-      out.name = nameText(n);
+      out.name = nameText(n, h);
       out.next = -1;
       return;
     }
@@ -147,7 +155,7 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
     if (kind === 0xc0) {
       if (end - i < 2) {
         onAnomaly('dns.truncated');
-        out.name = nameText(n);
+        out.name = nameText(n, h);
         out.next = -1;
         return;
       }
@@ -158,19 +166,19 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
       }
       if (target === i || target >= lastTarget) {
         onAnomaly('dns.pointer_loop');
-        out.name = nameText(n);
+        out.name = nameText(n, h);
         out.next = -1;
         return;
       }
       if (target > i) {
         onAnomaly('dns.pointer_forward');
-        out.name = nameText(n);
+        out.name = nameText(n, h);
         out.next = -1;
         return;
       }
       if (++pointers > MAX_DNS_POINTERS) {
         onAnomaly('dns.too_many_pointers');
-        out.name = nameText(n);
+        out.name = nameText(n, h);
         out.next = -1;
         return;
       }
@@ -180,14 +188,14 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
     }
     if (kind !== 0) {
       onAnomaly('dns.label_type_invalid');
-      out.name = nameText(n);
+      out.name = nameText(n, h);
       out.next = -1;
       return;
     }
     // kind 0: len is 1..63 by construction (6 bits)
     if (end - i - 1 < len) {
       onAnomaly('dns.truncated');
-      out.name = nameText(n);
+      out.name = nameText(n, h);
       out.next = -1;
       return;
     }
@@ -200,12 +208,19 @@ function readName(b: Uint8Array, base: number, pos: number, end: number, out: Na
       if (next >= 0) break;
     }
     if (!truncated) {
-      if (n > 0) nameBytes[n++] = 0x2e;
-      for (let k = i + 1; k <= i + len; k++) nameBytes[n++] = b[k] as number;
+      if (n > 0) {
+        nameBytes[n++] = 0x2e;
+        h = Math.imul(h ^ 0x2e, 0x01000193);
+      }
+      for (let k = i + 1; k <= i + len; k++) {
+        const c = b[k] as number;
+        nameBytes[n++] = c;
+        h = Math.imul(h ^ c, 0x01000193);
+      }
     }
     i += 1 + len;
   }
-  out.name = nameText(n);
+  out.name = nameText(n, h);
   out.next = next;
   out.truncated = truncated;
 }
