@@ -6,11 +6,11 @@ import { basename } from 'node:path';
 import { MessageChannel, type MessagePort, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { UsageError } from '../../shared/errors.ts';
-import type { EveRecord, VniLookup } from '../../shared/packet/eve.ts';
+import { type EveRecord, type VniLookup, eveTimestamp } from '../../shared/packet/eve.ts';
 import { DEFAULT_FLOW_OPTIONS } from '../../shared/packet/flow.ts';
 import { PcapReader } from '../../shared/packet/pcap.ts';
 import { ReassemblyBudget } from '../../shared/packet/reassembly.ts';
-import { Sensor, type SensorOptions, type SensorStats, combineTapeStats } from '../../shared/packet/sensor.ts';
+import { type LineFn, Sensor, type SensorOptions, type SensorStats, combineTapeStats } from '../../shared/packet/sensor.ts';
 import { type ShardChunk, ShardMerger, ShardOutput, combineShardStats, transferList } from '../../shared/packet/shard.ts';
 import { defaultStreamParsers } from '../../shared/packet/streams.ts';
 import { type FrontStats, SensorFront, type TapeBatch, UNPARSED_SLOTS, tapeTransferList } from '../../shared/packet/tape.ts';
@@ -68,7 +68,7 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
   if (threads > 2) return runDecodeThreads(file, size, seed, threads, o, write);
   const stem = `${basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${createHash('sha1').update(`${file}:${size}`).digest('hex').slice(0, 10)}`;
   // the front stage boots on its own thread while this one loads the sink and the VNI map
-  const front = threads === 2 ? startFront(file) : null;
+  const front = threads === 2 ? startFront(file, seed, o.vniMap) : null;
   // the sink pulls in the AWS SDK (S3); load it only when writing objects
   const sink: PartitionedSink | null = o.out ? new (await import('../../sensor-ami/src/sink.ts')).PartitionedSink({ out: o.out, stem }) : null;
   const lines = new LineBuffer();
@@ -89,7 +89,12 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
     else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
   };
   if (front !== null) {
-    const frontStats = await runBack(front, sensor, size, showProgress, async () => {
+    // the front's DNS records come as JSON lines: copied into the output as they are
+    const text = new TextDecoder();
+    const emitLine: LineFn = sink
+      ? (b, off, len, type, ts) => sink.addLine(type, eveTimestamp(ts), text.decode(b.subarray(off, off + len)))
+      : (b, off, len) => lines.addBytes(b, off, len);
+    const frontStats = await runBack(front, sensor, emitLine, size, showProgress, async () => {
       if (lines.full) await flushLines();
       // the sink's writes (and anything else pending) get their turn between batches
       if (sink) await new Promise<void>((res) => setImmediate(res));
@@ -138,6 +143,9 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
 interface FrontWorkerInit {
   marker: typeof FRONT_WORKER;
   file: string;
+  /** For the DNS records the front writes (Community ID seed, VNI map file). */
+  seed: number;
+  vniMap?: string;
   /** [tape batches the back has applied]: the front keeps at most TAPE_IN_FLIGHT batches ahead. */
   ctl: SharedArrayBuffer;
   /** The back's "no longer parsed" flow array (UNPARSED_SLOTS words). */
@@ -163,12 +171,12 @@ interface FrontHandle {
 }
 
 /** Starts the front stage on its own thread: it reads the capture and sends tape batches. */
-function startFront(file: string): FrontHandle {
+function startFront(file: string, seed: number, vniMap: string | undefined): FrontHandle {
   const ctl = new SharedArrayBuffer(4);
   const unparsed = new SharedArrayBuffer(UNPARSED_SLOTS * 4);
   new Int32Array(unparsed).fill(-1);
   const { port1, port2 } = new MessageChannel();
-  const init: FrontWorkerInit = { marker: FRONT_WORKER, file, ctl, unparsed, recycle: port2 };
+  const init: FrontWorkerInit = { marker: FRONT_WORKER, file, seed, vniMap, ctl, unparsed, recycle: port2 };
   // the worker entry is this very module (bundled or not): its top level starts the worker when it sees the marker
   const worker = new Worker(new URL(import.meta['url']), { workerData: init, transferList: [port2] });
   const h: FrontHandle = { worker, ctl: new Int32Array(ctl), unparsed: new Int32Array(unparsed), recycle: port1, queue: [], failure: null, wake: null };
@@ -193,8 +201,8 @@ function startFront(file: string): FrontHandle {
 }
 
 /** The back stage on this thread: applies the front's batches in order until it reports the end. */
-async function runBack(h: FrontHandle, sensor: Sensor, size: number, showProgress: boolean, between: () => Promise<void>): Promise<FrontStats> {
-  sensor.useTape(h.unparsed);
+async function runBack(h: FrontHandle, sensor: Sensor, emitLine: LineFn, size: number, showProgress: boolean, between: () => Promise<void>): Promise<FrontStats> {
+  sensor.useTape(h.unparsed, emitLine);
   let lastProgress = performance.now();
   try {
     for (;;) {
@@ -226,11 +234,12 @@ async function runBack(h: FrontHandle, sensor: Sensor, size: number, showProgres
 }
 
 /** The front-stage thread (started by startFront): reads the capture, decodes it, keeps the flows, sends the tape. */
-function frontWorker(init: FrontWorkerInit): void {
+async function frontWorker(init: FrontWorkerInit): Promise<void> {
   const port = parentPort;
   if (port === null) return;
   try {
-    const front = new SensorFront({ parseTcp: true, unparsed: new Int32Array(init.unparsed) });
+    const dns = { seed: init.seed, mirror: await loadVniMap(init.vniMap) };
+    const front = new SensorFront({ parseTcp: true, unparsed: new Int32Array(init.unparsed), dns });
     const reader = new PcapReader((p) => front.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
     const ctl = new Int32Array(init.ctl);
     let posted = 0;
@@ -464,7 +473,7 @@ async function decodeWorker(init: DecodeWorkerInit): Promise<void> {
 }
 
 if (!isMainThread && (workerData as { marker?: string } | null)?.marker === DECODE_WORKER) void decodeWorker(workerData as DecodeWorkerInit);
-if (!isMainThread && (workerData as { marker?: string } | null)?.marker === FRONT_WORKER) frontWorker(workerData as FrontWorkerInit);
+if (!isMainThread && (workerData as { marker?: string } | null)?.marker === FRONT_WORKER) void frontWorker(workerData as FrontWorkerInit);
 
 /**
  * The VNI map file: `{ "<vni>": { "session_id": "tms-…", "source_eni": "eni-…", "instance_id": "i-…" } }` or an array of
@@ -507,6 +516,14 @@ class LineBuffer {
     const need = line.length * 3 + 1;
     if (this.buf.length - this.len < need) this.grow(need);
     this.len += this.buf.write(line, this.len, 'utf8');
+    this.buf[this.len++] = 10;
+  }
+
+  /** A line that is already UTF-8 (no newline). */
+  addBytes(b: Uint8Array, off: number, len: number): void {
+    if (this.buf.length - this.len < len + 1) this.grow(len + 1);
+    this.buf.set(b.subarray(off, off + len), this.len);
+    this.len += len;
     this.buf[this.len++] = 10;
   }
 

@@ -56,12 +56,17 @@ export class PartitionedSink {
   }
 
   add(rec: { event_type: string; timestamp: string }): void {
+    this.addLine(rec.event_type, rec.timestamp, JSON.stringify(rec));
+  }
+
+  /** A record already written as its JSON line (no trailing newline), with its event type and EVE timestamp. */
+  addLine(eventType: string, timestamp: string, line: string): void {
     // the partition changes once an hour per event type: reuse its key while the timestamp's hour prefix matches
-    const ts = rec.timestamp;
-    let k = this.keys.get(rec.event_type);
+    const ts = timestamp;
+    let k = this.keys.get(eventType);
     if (k === undefined || !ts.startsWith(k.hour)) {
-      k = { hour: ts.slice(0, 13), key: partition(rec) };
-      this.keys.set(rec.event_type, k);
+      k = { hour: ts.slice(0, 13), key: partition({ event_type: eventType, timestamp: ts }) };
+      this.keys.set(eventType, k);
     }
     const key = k.key;
     let b = this.batches.get(key);
@@ -69,7 +74,6 @@ export class PartitionedSink {
       b = { key, lines: [], bytes: 0, opened: Date.now() };
       this.batches.set(key, b);
     }
-    const line = JSON.stringify(rec);
     b.lines.push(line);
     b.bytes += line.length + 1;
     this.stats.records++;

@@ -11,7 +11,13 @@ import { Flow, type FlowEndReasonName, FlowTable, type FlowTableOptions, MAX_FLO
 import { DEFAULT_REASSEMBLY_OPTIONS, ReassemblyBudget, type ReassemblyOptions, TcpStream } from './reassembly.ts';
 import { type DecodeResult, LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
 import { AnomalyThrottle, type ShardSink } from './shard.ts';
-import { ANOMALY_CODES, FLOW_END_WORDS, FLOW_NEW_WORDS, type FrontStats, PACKET_WORDS, REASONS, TCP_STATES, type TapeBatch, TapeEvent, TapePayload, UNPARSED_SLOTS } from './tape.ts';
+import { ANOMALY_CODES, DNS_WORDS, FLOW_END_WORDS, FLOW_NEW_WORDS, type FrontStats, PACKET_WORDS, REASONS, TCP_STATES, type TapeBatch, TapeEvent, TapePayload, UNPARSED_SLOTS } from './tape.ts';
+
+/**
+ * Takes a record that is already its JSON line: UTF-8 `bytes[off, off+len)`, no newline, with its event type and
+ * time (the record's `timestamp`, in microseconds).
+ */
+export type LineFn = (bytes: Uint8Array, off: number, len: number, eventType: string, tsMicros: number) => void;
 
 /** Builds the per-flow stream parser (HTTP/TLS/DNS-over-TCP detection by content). */
 export type ParsingStream = StreamParser & { readonly protocol?: string | null };
@@ -362,9 +368,15 @@ export class Sensor {
    * Tape mode (tape.ts): this sensor is the back stage. `unparsed` (shared with the front) is where it marks the
    * flows it stopped parsing, so the front leaves their segments off the tape.
    */
-  useTape(unparsed: Int32Array | null): void {
+  useTape(unparsed: Int32Array | null, emitLine?: LineFn): void {
     this.unparsedOut = unparsed;
+    if (emitLine) this.emitLine = emitLine;
   }
+
+  /** Records that come as JSON lines (the front's DNS records) without `useTape`'s emitLine: parsed, then emitted. */
+  private emitLine: LineFn = (bytes, off, len) => {
+    this.emit(JSON.parse(new TextDecoder().decode(bytes.subarray(off, off + len))) as EveRecord);
+  };
 
   /** Replays one tape batch from the front: the steps `after()` takes past the flow lookup, on mirror flows. */
   applyTape(b: TapeBatch): void {
@@ -440,6 +452,26 @@ export class Sensor {
             this.internalError();
           }
           i += PACKET_WORDS + count;
+          break;
+        }
+        case TapeEvent.dns: {
+          const f = this.mirrors.get(a[i + 1] as number);
+          if (f === undefined) throw new Error(`tape: DNS of unknown flow ${a[i + 1]}`);
+          const off = a[i + 2] as number;
+          const len = a[i + 3] as number;
+          const count = a[i + 4] as number;
+          this.curFlow = f;
+          try {
+            for (let k = 0; k < count; k++) this.anomaly(ANOMALY_CODES[a[i + DNS_WORDS + k] as number] as AnomalyCode, f, null);
+            if (len > 0) {
+              this.ext(f).appProto = 'dns';
+              this.recordCounts.set('dns', (this.recordCounts.get('dns') ?? 0) + 1);
+              this.emitLine(bytes, off, len, 'dns', this.now);
+            }
+          } catch {
+            this.internalError();
+          }
+          i += DNS_WORDS + count;
           break;
         }
         default:

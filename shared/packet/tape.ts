@@ -19,13 +19,14 @@
  * copy and recycled (`TapeWriter.recycle`).
  */
 import { ANOMALIES, type AnomalyCode } from './anomalies.ts';
-import { looksLikeDns } from './app/index.ts';
+import { decodeDns, looksLikeDns } from './app/index.ts';
 import { IpProto, PacketDecoder } from './decode.ts';
+import { type VniLookup, eveHeader } from './eve.ts';
 import { type Flow, FlowEndReason, type FlowEndReasonName, FlowTable, type FlowTableOptions, MAX_FLOW_VLANS, TcpState, type TcpStateName } from './flow.ts';
 import { LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
 
 /** Event kinds (the first word of each event). */
-export const TapeEvent = { now: 1, flowNew: 2, flowEnd: 3, packet: 4 } as const;
+export const TapeEvent = { now: 1, flowNew: 2, flowEnd: 3, packet: 4, dns: 5 } as const;
 /** What the back does with a packet event's payload. */
 export const TapePayload = { none: 0, tcp: 1, udp: 2 } as const;
 
@@ -35,6 +36,8 @@ export const FLOW_NEW_WORDS = 24;
 export const FLOW_END_WORDS = 12;
 /** Words of a packet event before its anomaly codes: kind, serial, dir, payload kind, seq, flags, offset, length, vni, count. */
 export const PACKET_WORDS = 10;
+/** Words of a dns event before its anomaly codes: kind, serial, line offset, line length, count. */
+export const DNS_WORDS = 5;
 
 export const REASONS: readonly FlowEndReasonName[] = [FlowEndReason.timeout, FlowEndReason.forced, FlowEndReason.shutdown];
 export const TCP_STATES: readonly TcpStateName[] = Object.values(TcpState);
@@ -72,6 +75,9 @@ export class TapeWriter {
   /** The last packet buffer seen, and a Buffer view of it (for its native copy). */
   private srcBuf: Uint8Array | null = null;
   private src: Buffer = Buffer.alloc(0);
+  /** The current batch's bytes, and a Buffer view of them (for writing strings). */
+  private outBytes: Uint8Array | null = null;
+  private out: Buffer = Buffer.alloc(0);
 
   constructor() {
     const b = this.fresh();
@@ -178,6 +184,40 @@ export class TapeWriter {
     this.n64 = j;
   }
 
+  /**
+   * A DNS message decoded by the front: the anomalies its decoder raised, then its EVE record as a JSON line (UTF-8;
+   * none when the message did not decode).
+   */
+  dns(serial: number, anomalies: readonly AnomalyCode[], line: string | null): void {
+    const n = anomalies.length;
+    const a = this.room32(DNS_WORDS + n);
+    let at = 0;
+    let len = 0;
+    if (line !== null) {
+      const max = line.length * 3;
+      if (this.nb + max > this.bytes.length) {
+        const nb = new Uint8Array(Math.max(this.bytes.length * 2, this.nb + max));
+        nb.set(this.bytes.subarray(0, this.nb));
+        this.bytes = nb;
+      }
+      if (this.bytes !== this.outBytes) {
+        this.outBytes = this.bytes;
+        this.out = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+      }
+      at = this.nb;
+      len = this.out.write(line, at, 'utf8');
+      this.nb += len;
+    }
+    let i = this.n32;
+    a[i++] = TapeEvent.dns;
+    a[i++] = serial;
+    a[i++] = at;
+    a[i++] = len;
+    a[i++] = n;
+    for (let k = 0; k < n; k++) a[i++] = ANOMALY_INDEX.get(anomalies[k] as AnomalyCode) as number;
+    this.n32 = i;
+  }
+
   /** A packet event; `len` payload bytes at `buf[off]` are copied onto the tape. */
   packet(serial: number, dir: number, kind: number, seq: number, flags: number, buf: Uint8Array, off: number, len: number, vni: number, anomalies: readonly AnomalyCode[], nAnomalies: number): void {
     const a = this.room32(PACKET_WORDS + nAnomalies);
@@ -221,6 +261,12 @@ export interface SensorFrontOptions {
   parseTcp: boolean;
   /** The back's "flow no longer parsed" array (UNPARSED_SLOTS, shared memory), or null. */
   unparsed: Int32Array | null;
+  /**
+   * DNS over UDP on the front: it decodes the messages and writes their records as JSON lines onto the tape (the
+   * back only rate-limits the decoder's anomalies and outputs the lines). Null: the datagrams go to the back.
+   * The record options are the back's (SensorOptions.mirror, communityIdSeed).
+   */
+  dns?: { mirror?: VniLookup; seed?: number } | null;
 }
 
 /** What the front counts (the back counts anomalies, records and streams). */
@@ -250,6 +296,11 @@ export class SensorFront {
   private readonly anomalyCounts = new Map<AnomalyCode, number>();
   private now = 0;
   private lastExpire = 0;
+  /** The anomalies the DNS decoder raised for the message being decoded. */
+  private readonly dnsAnomalies: AnomalyCode[] = [];
+  private readonly onDnsAnomaly = (code: AnomalyCode): void => {
+    this.dnsAnomalies.push(code);
+  };
   packets = 0;
   bytes = 0;
   decoded = 0;
@@ -323,9 +374,33 @@ export class SensorFront {
         if (dnsPort || looksLikeDns(buf, d.payloadOff, end)) kind = TapePayload.udp;
       }
     }
-    if (kind === TapePayload.none && r.anomalyCount === 0) return;
-    const len = kind === TapePayload.none ? 0 : d.payloadLen;
-    this.tape.packet(f === null ? -1 : f.serial, fl.lastDir, kind, d.tcp.seq, d.tcp.flags, buf, d.payloadOff, len, d.vni, r.anomalies, r.anomalyCount);
+    const dns = kind === TapePayload.udp && this.opts.dns ? this.opts.dns : null;
+    if (dns !== null) kind = TapePayload.none;
+    if (kind !== TapePayload.none || r.anomalyCount > 0) {
+      const len = kind === TapePayload.none ? 0 : d.payloadLen;
+      this.tape.packet(f === null ? -1 : f.serial, fl.lastDir, kind, d.tcp.seq, d.tcp.flags, buf, d.payloadOff, len, d.vni, r.anomalies, r.anomalyCount);
+    }
+    // after the packet's own anomalies, as the one-thread sensor (Sensor.udp) logs them
+    if (dns !== null && f !== null) this.dns(f, fl.lastDir, buf, d.payloadOff, d.payloadOff + d.payloadLen, dns);
+  }
+
+  /** Sensor.udp's DNS steps, with the record written as its JSON line. */
+  private dns(f: Flow, dir: number, buf: Uint8Array, off: number, end: number, o: { mirror?: VniLookup; seed?: number }): void {
+    this.dnsAnomalies.length = 0;
+    const msg = decodeDns(buf, off, end, this.onDnsAnomaly);
+    let line: string | null = null;
+    if (msg !== null) {
+      let e = f.ext as { appProto?: string } | null;
+      if (e === null) {
+        e = {};
+        f.ext = e;
+      }
+      e.appProto = 'dns';
+      const rec = eveHeader(f, 'dns', this.now, { reverse: dir === 1, mirror: o.mirror, seed: o.seed });
+      rec.dns = msg;
+      line = JSON.stringify(rec);
+    }
+    if (line !== null || this.dnsAnomalies.length > 0) this.tape.dns(f.serial, this.dnsAnomalies, line);
   }
 
   /** The capture file ended inside a record. */

@@ -19,7 +19,7 @@ const ROOT = join(import.meta.dirname, '../../..');
 const spawnDecode = (...args: string[]) => spawnSync(process.execPath, ['bin/netwatch.mjs', 'sensor', 'decode', ...args], { cwd: ROOT, encoding: 'utf8' });
 
 /** In-process run of the same command code path; stdout lines collected. */
-async function run(file: string, o: { vniMap?: string; out?: string; threads?: string } = {}) {
+async function run(file: string, o: { vniMap?: string; out?: string; threads?: string; communityIdSeed?: string } = {}) {
   let stdout = '';
   const r = await runDecode(file, { progress: false, ...o }, (chunk) => {
     stdout += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
@@ -110,6 +110,22 @@ describe('netwatch sensor decode', () => {
       const { elapsed_ms: _c, pps: _d, ...stats1 } = one.stats;
       expect(stats2, f).toEqual(stats1);
     }
+  });
+
+  it('labels the DNS records the front stage writes with --vni-map and --community-id-seed as one thread does', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'vni2-'));
+    const map = join(dir, 'vni.json');
+    writeFileSync(map, JSON.stringify([{ vni: 5569041, session_id: 'tms-0abc', source_eni: 'eni-0def', instance_id: 'i-0123' }]));
+    const pcap = corpus('suricata-verify/vxlan-decoder-03/vxlan.pcap');
+    // Act
+    const one = await run(pcap, { vniMap: map, communityIdSeed: '9', threads: '1' });
+    const two = await run(pcap, { vniMap: map, communityIdSeed: '9', threads: '2' });
+    // Assess
+    expect(two.stdout).toBe(one.stdout);
+    const dns = two.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x.event_type === 'dns');
+    expect(dns.length).toBe(16);
+    for (const d of dns) expect(d.mirror).toEqual({ session_id: 'tms-0abc', source_eni: 'eni-0def', instance_id: 'i-0123' });
   });
 
   it('logs the same records and stats on three threads (flow shards, real worker threads) as on one', async () => {

@@ -32,12 +32,14 @@ function single(bytes: Uint8Array, opts: SensorOptions): { lines: string[]; stat
 }
 
 /** Front and back as the CLI runs them, the back `lag` batches behind the front. */
-function staged(bytes: Uint8Array, opts: SensorOptions, lag: number, share = true): { lines: string[]; stats: SensorStats; packetEvents: number } {
+function staged(bytes: Uint8Array, opts: SensorOptions, lag: number, share = true, dnsOnFront = true): { lines: string[]; stats: SensorStats; packetEvents: number } {
   const lines: string[] = [];
   const unparsed = share ? new Int32Array(UNPARSED_SLOTS).fill(-1) : null;
   const back = new Sensor((r) => lines.push(JSON.stringify(r)), { streamParsers: defaultStreamParsers, ...opts });
-  back.useTape(unparsed);
-  const front = new SensorFront({ parseTcp: true, unparsed, flow: opts.flow, logTunnelCarriers: opts.logTunnelCarriers });
+  const text = new TextDecoder();
+  back.useTape(unparsed, (b, off, len) => lines.push(text.decode(b.subarray(off, off + len))));
+  const dns = dnsOnFront ? { mirror: opts.mirror, seed: opts.communityIdSeed } : null;
+  const front = new SensorFront({ parseTcp: true, unparsed, flow: opts.flow, logTunnelCarriers: opts.logTunnelCarriers, dns });
   const reader = new PcapReader((p) => front.frame(p.data, p.off, p.capLen, p.linkType, p.tsMicros));
   const pending: TapeBatch[] = [];
   let packetEvents = 0;
@@ -69,7 +71,8 @@ function countPackets(b: TapeBatch): number {
     else if (k === TapeEvent.packet) {
       n++;
       i += 10 + (b.i32[i + 9] as number);
-    } else throw new Error(`unknown event ${k}`);
+    } else if (k === TapeEvent.dns) i += 5 + (b.i32[i + 4] as number);
+    else throw new Error(`unknown event ${k}`);
   }
   return n;
 }
@@ -79,8 +82,10 @@ describe('two-stage sensor (tape.ts)', () => {
     expect(FILES.length).toBeGreaterThan(50);
   });
 
+  const mirror = (vni: number) => ({ session_id: `tms-${vni}`, source_eni: 'eni-0abc' });
   const variants: [string, SensorOptions][] = [
     ['defaults', {}],
+    ['a community ID seed and a VNI map', { communityIdSeed: 7, mirror }],
     ['anomaly burst 1', { anomalyBurst: 1 }],
     ['a 4-flow table (memcap evictions)', { flow: { maxFlows: 4 } }],
     ['no tunnel carriers', { logTunnelCarriers: false }],
@@ -92,12 +97,13 @@ describe('two-stage sensor (tape.ts)', () => {
         // Prepare
         const bytes = new Uint8Array(readFileSync(f));
         const one = single(bytes, opts);
-        for (const lag of [0, 3]) {
+        for (const [lag, dnsOnFront] of [[0, true], [3, true], [3, false]] as const) {
           // Act
-          const two = staged(bytes, opts, lag);
+          const two = staged(bytes, opts, lag, true, dnsOnFront);
           // Assess
-          expect(two.lines, `${f}, back ${lag} batches behind`).toEqual(one.lines);
-          expect(two.stats, `${f} stats, back ${lag} batches behind`).toEqual(one.stats);
+          const how = `${f}, back ${lag} batches behind, DNS on the ${dnsOnFront ? 'front' : 'back'}`;
+          expect(two.lines, how).toEqual(one.lines);
+          expect(two.stats, `${how}: stats`).toEqual(one.stats);
         }
         records += one.lines.length;
       }
