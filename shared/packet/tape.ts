@@ -24,6 +24,7 @@ import { IpProto, PacketDecoder } from './decode.ts';
 import { type VniLookup, eveHeader } from './eve.ts';
 import { type Flow, FlowEndReason, type FlowEndReasonName, FlowTable, type FlowTableOptions, MAX_FLOW_VLANS, TcpState, type TcpStateName } from './flow.ts';
 import { LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
+import { TcpFlag } from './tcp.ts';
 
 /** Event kinds (the first word of each event). */
 export const TapeEvent = { now: 1, flowNew: 2, flowEnd: 3, packet: 4, dns: 5 } as const;
@@ -367,7 +368,7 @@ export class SensorFront {
     if (f !== null && !t.noL4 && !f.isTunnelCarrier) {
       if (t.proto === IpProto.tcp) {
         const u = this.opts.unparsed;
-        if (this.opts.parseTcp && (u === null || u[f.serial & (UNPARSED_SLOTS - 1)] !== f.serial)) kind = TapePayload.tcp;
+        if (this.opts.parseTcp && (u === null || u[f.serial & (UNPARSED_SLOTS - 1)] !== f.serial) && this.segmentMatters(f, fl.lastDir, d.payloadLen, t.tcpFlags)) kind = TapePayload.tcp;
       } else if (t.proto === IpProto.udp && d.payloadLen > 0) {
         const end = d.payloadOff + d.payloadLen;
         const dnsPort = t.srcPort === 53 || t.dstPort === 53 || t.srcPort === 5353 || t.dstPort === 5353;
@@ -382,6 +383,24 @@ export class SensorFront {
     }
     // after the packet's own anomalies, as the one-thread sensor (Sensor.udp) logs them
     if (dns !== null && f !== null) this.dns(f, fl.lastDir, buf, d.payloadOff, d.payloadOff + d.payloadLen, dns);
+  }
+
+  /**
+   * Whether the back's reassembly needs this TCP segment: one with payload, SYN, FIN or RST, or the first of its
+   * direction (it starts that direction's sequence space). A bare ACK after that changes no reassembly or parser
+   * state (TcpStream.segment returns before anything for it), so it stays off the tape.
+   */
+  private segmentMatters(f: Flow, dir: number, len: number, flags: number): boolean {
+    const bit = dir === 0 ? 1 : 2;
+    let e = f.ext as { tcpDirs?: number } | null;
+    if (e === null) {
+      e = { tcpDirs: 0 };
+      f.ext = e;
+    }
+    const seen = e.tcpDirs ?? 0;
+    if ((seen & bit) !== 0 && len === 0 && (flags & (TcpFlag.syn | TcpFlag.fin | TcpFlag.rst)) === 0) return false;
+    e.tcpDirs = seen | bit;
+    return true;
   }
 
   /** Sensor.udp's DNS steps, with the record written as its JSON line. */
