@@ -73,6 +73,8 @@ export class TapeWriter {
   private n64 = 0;
   private nb = 0;
   private readonly pool: TapeBatch[] = [];
+  /** A packet time not yet on the tape, -1 when none. */
+  private pendingNow = -1;
   /** The last packet buffer seen, and a Buffer view of it (for its native copy). */
   private srcBuf: Uint8Array | null = null;
   private src: Buffer = Buffer.alloc(0);
@@ -99,6 +101,7 @@ export class TapeWriter {
     if (this.pool.length < 8) this.pool.push(b);
   }
 
+  /** Nothing on the tape yet (a pending time alone does not count: it goes with the next event). */
   get empty(): boolean {
     return this.n32 === 0;
   }
@@ -132,12 +135,23 @@ export class TapeWriter {
     return this.f64;
   }
 
+  /**
+   * The packet time moved on. Written lazily, just before the next event that goes on the tape: most packets put
+   * nothing on it, and the back needs the time only for what it does.
+   */
   now(ts: number): void {
+    this.pendingNow = ts;
+  }
+
+  private flushNow(): void {
+    if (this.pendingNow < 0) return;
     this.room32(1)[this.n32++] = TapeEvent.now;
-    this.room64(1)[this.n64++] = ts;
+    this.room64(1)[this.n64++] = this.pendingNow;
+    this.pendingNow = -1;
   }
 
   flowNew(f: Flow): void {
+    this.flushNow();
     const a = this.room32(FLOW_NEW_WORDS);
     let i = this.n32;
     a[i++] = TapeEvent.flowNew;
@@ -161,6 +175,7 @@ export class TapeWriter {
   }
 
   flowEnd(f: Flow, reason: FlowEndReasonName, final: boolean): void {
+    this.flushNow();
     const a = this.room32(FLOW_END_WORDS);
     let i = this.n32;
     a[i++] = TapeEvent.flowEnd;
@@ -191,6 +206,7 @@ export class TapeWriter {
    */
   dns(serial: number, anomalies: readonly AnomalyCode[], line: string | null): void {
     const n = anomalies.length;
+    this.flushNow();
     const a = this.room32(DNS_WORDS + n);
     let at = 0;
     let len = 0;
@@ -221,6 +237,7 @@ export class TapeWriter {
 
   /** A packet event; `len` payload bytes at `buf[off]` are copied onto the tape. */
   packet(serial: number, dir: number, kind: number, seq: number, flags: number, buf: Uint8Array, off: number, len: number, vni: number, anomalies: readonly AnomalyCode[], nAnomalies: number): void {
+    this.flushNow();
     const a = this.room32(PACKET_WORDS + nAnomalies);
     let i = this.n32;
     let at = 0;
