@@ -258,8 +258,9 @@ async function frontWorker(init: FrontWorkerInit): Promise<void> {
     const fd = openSync(init.file, 'r');
     try {
       const read = readFrom(fd);
-      for (;;) {
-        const n = reader.pull(read, READ_SIZE);
+      // the back waits for the first batch: make it a small one (64 KiB), then full reads
+      for (let size = 64 << 10; ; size = READ_SIZE) {
+        const n = reader.pull(read, size);
         if (n === 0) break;
         done += n;
         if (!front.tape.empty) post();
