@@ -32,17 +32,24 @@ export function protoName(p: number): string {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
-let cachedSecond = Number.NaN;
-let cachedPrefix = '';
+/**
+ * The date part of a timestamp (`2009-11-24T21:27:09.`) by second, direct-mapped: app records are stamped with the
+ * packet time and flow records with their start, so a one-entry cache would flip between a few seconds.
+ */
+const PREFIX_SLOTS = 256;
+const prefixSecond = new Float64Array(PREFIX_SLOTS).fill(Number.NaN);
+const prefixText: string[] = new Array<string>(PREFIX_SLOTS).fill('');
 
 /** Suricata's EVE timestamp: `2009-11-24T21:27:09.534255+0000` (UTC, microseconds). */
 export function eveTimestamp(micros: number): string {
   const sec = Math.floor(micros / 1e6);
-  // records come in bursts within one second: format the date part once per second
-  if (sec !== cachedSecond) {
+  const slot = sec & (PREFIX_SLOTS - 1);
+  let cachedPrefix = prefixText[slot] as string;
+  if (prefixSecond[slot] !== sec) {
     const d = new Date(sec * 1000);
     cachedPrefix = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.`;
-    cachedSecond = sec;
+    prefixSecond[slot] = sec;
+    prefixText[slot] = cachedPrefix;
   }
   const us = Math.floor(micros) - sec * 1e6;
   if (!(us >= 0 && us < 1e6)) return `${cachedPrefix}${String(us).padStart(6, '0')}+0000`; // NaN: as before
