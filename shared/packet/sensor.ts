@@ -11,7 +11,7 @@ import { Flow, type FlowEndReasonName, FlowTable, type FlowTableOptions, MAX_FLO
 import { DEFAULT_REASSEMBLY_OPTIONS, ReassemblyBudget, type ReassemblyOptions, TcpStream } from './reassembly.ts';
 import { type DecodeResult, LAYER_NAMES, type LayerKind, MAX_LAYERS } from './result.ts';
 import { AnomalyThrottle, type ShardSink } from './shard.ts';
-import { ANOMALY_CODES, DNS_WORDS, FLOW_END_WORDS, FLOW_NEW_WORDS, type FrontStats, PACKET_WORDS, REASONS, TCP_STATES, type TapeBatch, TapeEvent, TapePayload, UNPARSED_SLOTS } from './tape.ts';
+import { ANOMALY_CODES, DNS_WORDS, EXPIRE_EVERY_MICROS, FLOW_END_WORDS, FLOW_NEW_WORDS, type FrontStats, PACKET_WORDS, REASONS, TCP_STATES, type TapeBatch, TapeEvent, TapePayload, UNPARSED_SLOTS } from './tape.ts';
 
 /**
  * Takes a record that is already its JSON line: UTF-8 `bytes[off, off+len)`, no newline, with its event type and
@@ -74,8 +74,6 @@ interface FlowExt {
   tlsDone: boolean;
 }
 
-/** Why 5 s: the sweep walks every flow idle longer than the shortest timeout; Suricata's flow manager is similar. */
-const EXPIRE_EVERY_MICROS = 5e6;
 
 export class Sensor {
   readonly dec = new PacketDecoder();
