@@ -339,7 +339,7 @@ function decodeRdata(
   onAnomaly: AnomalyFn,
 ): boolean {
   const len = stop - start;
-  const nameOut: NameOut = { name: '', next: -1, truncated: false };
+  const nameOut = rdataName;
   switch (type) {
     case 1: // A
       if (len !== 4) return bad(onAnomaly);
@@ -445,6 +445,10 @@ function bad(onAnomaly: AnomalyFn): false {
 
 const noop: AnomalyFn = () => {};
 
+/** readName's results, reused (decoding never re-enters): one for the message walk, one for names inside RDATA. */
+const messageName: NameOut = { name: '', next: -1, truncated: false };
+const rdataName: NameOut = { name: '', next: -1, truncated: false };
+
 /** The flags field in hex, made once per distinct value (a capture uses a handful). */
 const flagsText: string[] = [];
 
@@ -476,34 +480,46 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   const opcode = (flags >> 11) & 0xf;
   // Key order follows Suricata's log.rs so records diff cleanly against Suricata output. Keys are only ever added,
   // in that order (never deleted: a delete turns the object into a slow dictionary for JSON.stringify).
-  const dns = {
-    version: 3,
-    type: qr ? 'response' : 'request',
-    id: u16(buf, off),
-    flags: flagsHex(flags),
-  } as EveDns;
-  if (qr) dns.qr = true;
-  if (flags & 0x0400) dns.aa = true;
-  if (flags & 0x0200) dns.tc = true;
-  if (flags & 0x0100) dns.rd = true;
-  if (flags & 0x0080) dns.ra = true;
-  if (flags & 0x0040) {
-    dns.z = true;
-    onAnomaly('dns.z_flag_set');
+  // The usual header flags (a recursive query, its answer, an authoritative answer) get their keys in one literal,
+  // in the same order as the general path below; AD and CD (0x0030) and RCODE (0x000f) make no key.
+  const keyFlags = flags & 0xffc0;
+  let dns: EveDns;
+  if (keyFlags === 0x0100) {
+    dns = { version: 3, type: 'request', id: u16(buf, off), flags: flagsHex(flags), rd: true, rcode: rcodeName(flags & 0xf) } as EveDns;
+  } else if (keyFlags === 0x8180) {
+    dns = { version: 3, type: 'response', id: u16(buf, off), flags: flagsHex(flags), qr: true, rd: true, ra: true, rcode: rcodeName(flags & 0xf) } as EveDns;
+  } else if (keyFlags === 0x8580) {
+    dns = { version: 3, type: 'response', id: u16(buf, off), flags: flagsHex(flags), qr: true, aa: true, rd: true, ra: true, rcode: rcodeName(flags & 0xf) } as EveDns;
+  } else {
+    dns = {
+      version: 3,
+      type: qr ? 'response' : 'request',
+      id: u16(buf, off),
+      flags: flagsHex(flags),
+    } as EveDns;
+    if (qr) dns.qr = true;
+    if (flags & 0x0400) dns.aa = true;
+    if (flags & 0x0200) dns.tc = true;
+    if (flags & 0x0100) dns.rd = true;
+    if (flags & 0x0080) dns.ra = true;
+    if (flags & 0x0040) {
+      dns.z = true;
+      onAnomaly('dns.z_flag_set');
+    }
+    if (opcode !== 0) dns.opcode = opcode;
+    if (!VALID_OPCODES.has(opcode)) onAnomaly('dns.opcode_invalid');
+    dns.rcode = rcodeName(flags & 0xf);
   }
-  if (opcode !== 0) dns.opcode = opcode;
-  if (!VALID_OPCODES.has(opcode)) onAnomaly('dns.opcode_invalid');
-  dns.rcode = rcodeName(flags & 0xf);
 
-  const counts = [u16(buf, off + 4), u16(buf, off + 6), u16(buf, off + 8), u16(buf, off + 10)] as const;
   let budget = MAX_DNS_RECORDS;
   let pos = off + DNS_HEADER_LEN;
-  const nameOut: NameOut = { name: '', next: -1, truncated: false };
+  const nameOut = messageName;
 
   const queries: EveDnsQuery[] = [];
   // sections are attached by finish(), non-empty ones only, in this order
   const lists: [EveDnsAnswer[] | null, EveDnsAnswer[] | null, EveDnsAnswer[] | null] = [null, null, null];
-  for (let q = 0; q < counts[0]; q++) {
+  const qdCount = u16(buf, off + 4);
+  for (let q = 0; q < qdCount; q++) {
     if (budget-- <= 0) {
       onAnomaly('dns.too_many_records');
       return finishDns(dns, queries, lists);
@@ -522,7 +538,7 @@ export function decodeDns(buf: Uint8Array, off: number, end: number, report: Ano
   if (!qr) return finishDns(dns, queries, lists);
 
   for (let s = 0; s < 3; s++) {
-    const n = counts[s + 1] as number;
+    const n = u16(buf, off + 6 + 2 * s); // ANCOUNT, NSCOUNT, ARCOUNT
     if (n === 0) continue;
     const list: EveDnsAnswer[] = [];
     lists[s] = list;
