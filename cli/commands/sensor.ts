@@ -40,7 +40,8 @@ export const AUTO_THREADS_MIN_BYTES = 16 << 20;
  */
 export function decodeThreads(o: DecodeOptions, size: number): number {
   const auto = o.threads === undefined || o.threads === 'auto';
-  const want = auto ? (size >= AUTO_THREADS_MIN_BYTES ? Math.min(2, availableParallelism()) : 1) : Number(o.threads);
+  // on 2 cores the two stages and V8's compiler and GC threads saturate both: measured no faster than one thread
+  const want = auto ? (size >= AUTO_THREADS_MIN_BYTES && availableParallelism() >= 3 ? 2 : 1) : Number(o.threads);
   if (!Number.isInteger(want) || want < 1 || want > 16) throw new UsageError('--threads must be an integer 1..16 or auto');
   return o.out ? Math.min(want, 2) : want;
 }
@@ -555,7 +556,7 @@ export function registerSensor(program: Command): void {
     .option('--community-id-seed <n>', 'Community ID seed (Suricata community-id-seed)', '0')
     .option('--vni-map <file.json>', 'VNI -> mirror session map (the mirror manager\'s JSON) to label records with mirror: {...}')
     .option('--no-progress', 'no progress line on a TTY')
-    .option('--threads <n|auto>', 'threads decoding the capture: 2 splits the pipeline in two stages, 3+ shard the flows (auto: 2 for captures of 16 MiB or more on 2+ cores; --out uses at most 2)', 'auto')
+    .option('--threads <n|auto>', 'threads decoding the capture: 2 splits the pipeline in two stages, 3+ shard the flows (auto: 2 for captures of 16 MiB or more on 3+ cores; --out uses at most 2)', 'auto')
     .action(async (file: string, o: DecodeOptions) => {
       const r = await runDecode(file, o);
       if (o.stats) process.stderr.write(`${JSON.stringify({ ...r.stats, ...(r.sink ? { outputs: r.sink.outputs } : {}) })}\n`);
