@@ -83,11 +83,13 @@ export async function runDecode(file: string, o: DecodeOptions, write: (chunk: U
   const started = performance.now();
   const showProgress = o.progress ?? (process.stderr.isTTY === true && !o.stats);
   const flushLines = async (): Promise<void> => {
-    const chunk = lines.take();
-    if (chunk === null) return;
-    const ok = write(chunk);
-    if (ok instanceof Promise) await ok;
-    else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
+    const chunks = lines.take();
+    if (chunks === null) return;
+    for (const chunk of chunks) {
+      const ok = write(chunk);
+      if (ok instanceof Promise) await ok;
+      else if (!ok) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
+    }
   };
   if (front !== null) {
     // the front's DNS records come as JSON lines: copied into the output as they are
@@ -500,48 +502,54 @@ function defaultWrite(chunk: Uint8Array): boolean {
 }
 
 /**
- * EVE lines encoded straight into a large byte buffer (UTF-8, '\n' after each), handed to stdout a chunk at a time:
- * no array of line strings, no join, no second copy of every byte as one big string.
+ * EVE lines encoded straight into large byte buffers (UTF-8, '\n' after each), handed to stdout a chunk at a time:
+ * no array of line strings, no join, no second copy of every byte as one big string. A buffer that fills up before
+ * the reader loop comes round to flush (one 1 MiB read of small DNS packets makes several MB of records) is sealed
+ * as it is and the lines go on in a fresh one: no bytes are ever copied twice.
  */
-class LineBuffer {
+export class LineBuffer {
   private static readonly SIZE = 1 << 20;
   private buf = Buffer.allocUnsafe(LineBuffer.SIZE);
   private len = 0;
+  private sealed: Buffer[] = [];
 
-  /** Past this much, the reader loop hands the chunk to the writer. */
+  /** Past this much, the reader loop hands the chunks to the writer. */
   get full(): boolean {
-    return this.len >= LineBuffer.SIZE - (LineBuffer.SIZE >> 3);
+    return this.sealed.length > 0 || this.len >= LineBuffer.SIZE - (LineBuffer.SIZE >> 3);
   }
 
   add(line: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit
     const need = line.length * 3 + 1;
-    if (this.buf.length - this.len < need) this.grow(need);
+    if (this.buf.length - this.len < need) this.next(need);
     this.len += this.buf.write(line, this.len, 'utf8');
     this.buf[this.len++] = 10;
   }
 
   /** A line that is already UTF-8 (no newline). */
   addBytes(b: Uint8Array, off: number, len: number): void {
-    if (this.buf.length - this.len < len + 1) this.grow(len + 1);
+    if (this.buf.length - this.len < len + 1) this.next(len + 1);
     this.buf.set(b.subarray(off, off + len), this.len);
     this.len += len;
     this.buf[this.len++] = 10;
   }
 
-  /** The filled bytes, or null when empty; the next lines go to a fresh buffer (the writer may keep this one). */
-  take(): Buffer | null {
-    if (this.len === 0) return null;
-    const out = this.buf.subarray(0, this.len);
+  /** The filled chunks in order, or null when empty; the next lines go to a fresh buffer (the writer keeps these). */
+  take(): Buffer[] | null {
+    if (this.len > 0) this.sealed.push(this.buf.subarray(0, this.len));
+    else if (this.sealed.length === 0) return null;
+    const out = this.sealed;
+    this.sealed = [];
     this.buf = Buffer.allocUnsafe(LineBuffer.SIZE);
     this.len = 0;
     return out;
   }
 
-  private grow(need: number): void {
-    const nb = Buffer.allocUnsafe(Math.max(LineBuffer.SIZE, this.len + need));
-    this.buf.copy(nb, 0, 0, this.len);
-    this.buf = nb;
+  /** Seals the current buffer and starts one with room for at least `need` bytes. */
+  private next(need: number): void {
+    if (this.len > 0) this.sealed.push(this.buf.subarray(0, this.len));
+    this.buf = Buffer.allocUnsafe(Math.max(LineBuffer.SIZE, need));
+    this.len = 0;
   }
 }
 

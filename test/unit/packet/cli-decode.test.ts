@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.ts';
-import { AUTO_THREADS_MIN_BYTES, decodeThreads, runDecode } from '../../../cli/commands/sensor.ts';
+import { AUTO_THREADS_MIN_BYTES, LineBuffer, decodeThreads, runDecode } from '../../../cli/commands/sensor.ts';
 import { corpus } from '../../helpers/pcap-sensor.ts';
 import { generateSensorPcap } from '../../../bench/sensor-generate.ts';
 
@@ -176,5 +176,32 @@ describe('netwatch sensor decode', () => {
     expect(decodeThreads({ threads: '2', out: '/tmp/x' }, 1000)).toBe(2);
     expect(decodeThreads({ threads: '3', out: '/tmp/x' }, 1000)).toBe(2);
     expect(() => decodeThreads({ threads: '0' }, 1000)).toThrow('--threads must be an integer 1..16 or auto');
+  });
+
+  it('buffers output lines past its chunk size without losing, reordering or copying them: chunks sealed as they fill', () => {
+    const lines = new LineBuffer();
+    expect(lines.take()).toBeNull();
+    const want: string[] = [];
+    // 3000 lines of ~1 KB (some non-ASCII) come to ~3 MB, three times the chunk size, before anyone takes them
+    for (let i = 0; i < 3000; i++) {
+      const line = `{"n":${i},"s":"${'é→'.repeat(i % 7)}${'x'.repeat(1000)}"}`;
+      want.push(line);
+      if (i % 3 === 0) lines.addBytes(Buffer.from(`--${line}--`), 2, Buffer.byteLength(line));
+      else lines.add(line);
+    }
+    // one line larger than a whole chunk
+    const big = 'y'.repeat(3 << 20);
+    lines.add(big);
+    want.push(big);
+    expect(lines.full).toBe(true);
+    const chunks = lines.take()!;
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(`${want.join('\n')}\n`);
+    // every chunk ends at a line end
+    for (const c of chunks) expect(c[c.length - 1]).toBe(10);
+    expect(lines.full).toBe(false);
+    expect(lines.take()).toBeNull();
+    lines.add('{"after":1}');
+    expect(Buffer.concat(lines.take()!).toString()).toBe('{"after":1}\n');
   });
 });
