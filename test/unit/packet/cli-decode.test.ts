@@ -202,6 +202,18 @@ describe('netwatch sensor decode', () => {
     expect(lines.full).toBe(false);
     expect(lines.take()).toBeNull();
     lines.add('{"after":1}');
-    expect(Buffer.concat(lines.take()!).toString()).toBe('{"after":1}\n');
+    const after = lines.take()!;
+    expect(Buffer.concat(after).toString()).toBe('{"after":1}\n');
+    // chunks given back once written hold the next lines: same memory, right bytes
+    for (const c of [...chunks, ...after]) lines.recycle(c);
+    const next: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      next.push(`{"again":${i},"pad":"${'z'.repeat(900)}"}`);
+      lines.add(next[i]!);
+    }
+    const again = lines.take()!;
+    expect(Buffer.concat(again).toString('utf8')).toBe(`${next.join('\n')}\n`);
+    const reused = new Set([...chunks, ...after].map((c) => c.buffer));
+    expect(again.filter((c) => reused.has(c.buffer)).length).toBeGreaterThan(0);
   });
 });
