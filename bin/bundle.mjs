@@ -31,7 +31,8 @@ function sourceKey(root) {
     } catch {
       continue;
     }
-    const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+    // plain concatenation: path.join normalizes every path, ~6 ms for the ~400 files
+    const files = entries.filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`).sort();
     for (const f of files) {
       const st = statSync(f);
       h.update(`${f}\0${st.size}\0${st.mtimeMs}\n`);
